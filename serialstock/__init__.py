@@ -1,0 +1,1 @@
+"""serialstock: stock tracked by serial number, in the terminal."""

@@ -1,0 +1,86 @@
+"""The one console command: `serialstock [--db URL] [--operator NAME] [COMMAND]`.
+
+With no command it opens the terminal app. The database is `--db URL`, else $SERIALSTOCK_DB,
+else an SQLite file in ~/.local/share/serialstock/ (see store.db).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+
+from store import db as dbm
+from store.errors import DatabaseError, Refusal
+
+
+def operator_name(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER") or "operator"
+
+
+def _cmd_check(args) -> int:
+    from store.check import check
+
+    started = time.perf_counter()
+    problems = check()
+    took = time.perf_counter() - started
+    if problems:
+        print(f"{len(problems)} problem(s) found:")
+        for p in problems:
+            print(f"- {p}")
+        return 1
+    print(f"OK: stock, serials and ledger agree ({took:.2f} s).")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from store.demo import fill
+
+    try:
+        counts = fill()
+    except Refusal as r:
+        print(r, file=sys.stderr)
+        return 1
+    print(f"Demo data added: {counts['items']} items, {counts['documents']} documents. Run `serialstock` to look around.")
+    return 0
+
+
+def _cmd_tui(args) -> int:
+    from tui.app import SerialStockApp
+
+    SerialStockApp(operator=operator_name(args.operator)).run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="serialstock", description="Stock tracked by serial number, in the terminal.")
+    p.add_argument("--db", metavar="URL", help="database URL: sqlite:///file.db or postgresql://user@host/db "
+                   "(default: $SERIALSTOCK_DB, else ~/.local/share/serialstock/serialstock.db)")
+    p.add_argument("--operator", metavar="NAME", help="who is working (default: the login user)")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("tui", help="open the terminal app (the default)")
+    sub.add_parser("check", help="verify stock, serials and ledger agree; exit 1 listing each problem")
+    sub.add_parser("demo", help="fill an empty database with demo data")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        dbm.connect(args.db)
+    except DatabaseError as exc:
+        print(f"serialstock: {exc}", file=sys.stderr)
+        return 2
+    handler = {"check": _cmd_check, "demo": _cmd_demo}.get(args.command, _cmd_tui)
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

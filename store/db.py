@@ -1,0 +1,155 @@
+"""Opening the database: SQLite by default, PostgreSQL by URL, one proxy every model uses.
+
+URLs:
+  sqlite:///relative/path.db      (three slashes: relative to the current directory)
+  sqlite:////absolute/path.db     (four slashes: absolute)
+  /some/path.db or ./x.db         (a plain path is taken as an SQLite file)
+  postgresql://user:pass@host:5432/dbname   (postgres:// is accepted too)
+Default: $SERIALSTOCK_DB, else an SQLite file in $XDG_DATA_HOME/serialstock/ (~/.local/share/serialstock/).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+from peewee import DatabaseProxy
+
+from .errors import DatabaseError, Refusal
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+}
+
+
+def default_sqlite_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "serialstock" / "serialstock.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else $SERIALSTOCK_DB, else the default SQLite file."""
+    if url:
+        return url
+    env = os.environ.get("SERIALSTOCK_DB")
+    if env:
+        return env
+    return "sqlite:///" + str(default_sqlite_path())
+
+
+def make_database(url: str) -> peewee.Database:
+    """Build (not connect) a peewee Database for a URL, refusing URLs that would surprise."""
+    if "://" not in url:
+        return _sqlite(url)
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///rel.db -> netloc '' path '/rel.db'; sqlite:////abs.db -> path '//abs.db'
+        if parsed.netloc:
+            raise DatabaseError(
+                f"Bad SQLite URL {url!r}: use sqlite:///relative.db (three slashes) "
+                "or sqlite:////absolute/path.db (four slashes)."
+            )
+        path = unquote(parsed.path[1:])
+        if not path:
+            raise DatabaseError(f"Bad SQLite URL {url!r}: it names no file.")
+        return _sqlite(path)
+    if scheme in ("postgresql", "postgres"):
+        if not parsed.path or parsed.path == "/":
+            raise DatabaseError(f"Bad PostgreSQL URL {url!r}: it names no database (postgresql://user@host/dbname).")
+        return peewee.PostgresqlDatabase(
+            unquote(parsed.path[1:]),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or None,
+            port=parsed.port or None,
+            autorollback=False,
+        )
+    raise DatabaseError(f"Unknown database URL {url!r}: use sqlite:///file.db or postgresql://user@host/dbname.")
+
+
+def _sqlite(path: str) -> peewee.SqliteDatabase:
+    if path == ":memory:" or path.startswith("file::memory"):
+        raise DatabaseError("An in-memory database is not supported: every screen and worker needs the same file.")
+    parent = Path(path).expanduser().resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return peewee.SqliteDatabase(
+        str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10
+    )
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, peewee.SqliteDatabase)
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
+
+
+def connect(url: str | None = None, *, migrate: bool = True) -> peewee.Database:
+    """Open the database named by ``url`` (see resolve_url), bind every model to it and bring
+    its schema up to date. Returns the peewee Database."""
+    from .migrations import ensure_schema
+
+    database = make_database(resolve_url(url))
+    if db.obj is not None and db.obj is not database:
+        try:
+            db.obj.close()
+        except Exception:
+            pass
+    db.initialize(database)
+    try:
+        database.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise DatabaseError(f"Cannot open the database: {exc}".strip()) from exc
+    if migrate:
+        ensure_schema()
+    return database
+
+
+_RETRY_MARKERS = ("database is locked", "deadlock detected", "could not serialize", "database table is locked")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, peewee.IntegrityError):
+        return True  # a concurrent insert won the race; a new attempt re-validates and refuses clearly
+    text = str(exc).lower()
+    return any(m in text for m in _RETRY_MARKERS)
+
+
+def write_transaction(fn):
+    """Run ``fn`` in one write transaction (BEGIN IMMEDIATE on SQLite), retried when a concurrent
+    writer made it fail for reasons of timing only. Inside an outer transaction it simply joins it."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if db.in_transaction():
+            with db.atomic():
+                return fn(*args, **kwargs)
+        attempts = 6
+        for attempt in range(attempts):
+            try:
+                with db.atomic():
+                    return fn(*args, **kwargs)
+            except (peewee.OperationalError, peewee.IntegrityError) as exc:
+                if attempt == attempts - 1 or not _retryable(exc):
+                    if isinstance(exc, peewee.IntegrityError):
+                        raise Refusal(
+                            "Someone else saved the same record at the same moment; try again."
+                        ) from exc
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return wrapper

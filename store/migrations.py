@@ -1,0 +1,72 @@
+"""Schema version and in-place upgrades.
+
+A new database is created at SCHEMA_VERSION. An older one is upgraded step by step with
+peewee's migrator inside one transaction, keeping its data. A newer one is refused.
+
+History
+  1  the first schema
+  2  serial_number.received_at: when the serial last came into stock (the oldest are picked first)
+"""
+
+from __future__ import annotations
+
+from peewee import DateTimeField
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+
+from .db import db, is_sqlite
+from .errors import DatabaseError
+from .models import ALL_MODELS, Setting, Warehouse
+
+SCHEMA_VERSION = 2
+VERSION_KEY = "schema_version"
+
+
+def _migrator():
+    return SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+
+
+def _to_2() -> None:
+    migrate(_migrator().add_column("serial_number", "received_at", DateTimeField(null=True)))
+    db.execute_sql(
+        "UPDATE serial_number SET received_at = (SELECT max(l.at) FROM ledger l "
+        "WHERE l.serial_id = serial_number.id AND l.state = 0 AND l.direction > 0)"
+    )
+
+
+STEPS = {2: _to_2}
+
+
+def schema_version() -> int | None:
+    if "setting" not in db.get_tables():
+        return None
+    row = Setting.get_or_none(Setting.key == VERSION_KEY)
+    return int(row.value) if row else None
+
+
+def _set_version(v: int) -> None:
+    Setting.insert(key=VERSION_KEY, value=str(v)).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: str(v)}
+    ).execute()
+
+
+def ensure_schema() -> int:
+    """Create or upgrade the schema; returns the version now in place."""
+    with db.atomic():
+        version = schema_version()
+        if version is None:
+            if set(db.get_tables()) & {m._meta.table_name for m in ALL_MODELS}:
+                raise DatabaseError("The database has serialstock tables but no schema version; it cannot be used.")
+            db.create_tables(ALL_MODELS, safe=True)
+            _set_version(SCHEMA_VERSION)
+            if not Warehouse.select().exists():
+                Warehouse.create(code="MAIN", name="Main warehouse", is_default=True)
+            return SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"This database has schema version {version}, newer than this serialstock "
+                f"understands ({SCHEMA_VERSION}). Upgrade serialstock before opening it."
+            )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            STEPS[step]()
+            _set_version(step)
+        return SCHEMA_VERSION
