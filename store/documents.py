@@ -408,7 +408,7 @@ def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, 
         if (item_id, code) in overlay:
             status, at_wh = overlay[(item_id, code)]
         if d > 0 and status == IN_STOCK:
-            problems.append((key, pos, "in_stock"))
+            problems.append((key, pos, "held"))
             need_history.add(sid)
         elif d < 0 and not (status == IN_STOCK and at_wh == wh):
             problems.append((key, pos, status or "unknown"))
@@ -424,7 +424,7 @@ def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, 
         sid = state.get((item_id, code), (None,))[0]
         hist = latest.get(sid)
         by = f" by {hist[1]} on {_day(hist[2])}" if hist else ""
-        if why == "in_stock":
+        if why == "held":
             place = wh_codes.get(state[(item_id, code)][2], "?")
             out.append(SerialInStock(
                 f"{where}: serial {code} is already in stock in {place}{', received' + by if by else ''}.",

@@ -1,0 +1,84 @@
+"""Editing applies only the difference; deleting reverses; both refused once serials moved on."""
+
+import pytest
+
+from store.documents import DocumentIn, LineIn, delete_document, get_document, save_document
+from store.errors import DocumentRefused, MovedSince, StaleDocument
+from store.lookups import find_serial, stock_of
+from store.models import Ledger
+from tests.helpers import issue, receive, transfer
+
+
+def test_edit_applies_only_the_difference(stock):
+    gr = receive("PHONE-X", ["A1", "A2", "A3"])
+    before = Ledger.select().count()
+    gr2 = receive("PHONE-X", ["A1", "A2", "A4"], number=gr.number)
+    assert gr2.number == gr.number and gr2.version == gr.version + 1
+    # one reversal of A3 (the entry marked, plus the reversal entry) and one new movement for A4
+    assert Ledger.select().count() == before + 2
+    assert [m.label for m in find_serial("A1")[0].history] == ["in"]
+    assert find_serial("A3")[0].status == "removed"
+    assert stock_of("PHONE-X") == 3
+
+
+def test_edit_refused_when_a_serial_moved_since_naming_the_later_document(stock):
+    gr = receive("PHONE-X", ["A1", "A2"])
+    gi = issue("PHONE-X", ["A2"])
+    with pytest.raises(DocumentRefused) as e:
+        receive("PHONE-X", ["A1"], number=gr.number)
+    [p] = e.value.problems
+    assert isinstance(p, MovedSince) and p.serial == "A2" and p.document == gi.number
+    assert f"by {gi.number}" in p.message
+    assert get_document(gr.number).lines[0].serials == ["A1", "A2"] and stock_of("PHONE-X") == 1
+
+
+def test_delete_reverses_and_is_refused_after_a_later_movement(stock):
+    gr = receive("PHONE-X", ["A1", "A2"])
+    tr = transfer("PHONE-X", ["A1"])
+    with pytest.raises(DocumentRefused, match=tr.number):
+        delete_document(gr.number, operator="t")
+    delete_document(tr.number, operator="t")
+    assert find_serial("A1")[0].warehouse == "MAIN"
+    delete_document(gr.number, operator="t")
+    assert stock_of("PHONE-X") == 0
+    [a1] = find_serial("A1")
+    assert a1.status == "removed"
+    assert [m.label for m in a1.history] == ["in", "out", "in", "reversed", "reversed", "reversed"]
+
+
+def test_deleting_an_issue_puts_serials_back(stock):
+    receive("PHONE-X", ["A1"])
+    gi = issue("PHONE-X", ["A1"])
+    delete_document(gi.number, operator="t")
+    assert find_serial("A1")[0].status == "in_stock" and stock_of("PHONE-X") == 1
+    issue("PHONE-X", ["A1"])
+
+
+def test_edit_can_change_the_warehouse(stock):
+    gr = receive("PHONE-X", ["A1"])
+    receive("PHONE-X", ["A1"], warehouse="B", number=gr.number)
+    assert find_serial("A1")[0].warehouse == "B"
+    assert (stock_of("PHONE-X", "MAIN"), stock_of("PHONE-X", "B")) == (0, 1)
+
+
+def test_edit_of_untracked_quantities(stock):
+    gr = save_document(DocumentIn("receipt", [LineIn("CABLE", 10)]), operator="t")
+    save_document(DocumentIn("issue", [LineIn("CABLE", 7)]), operator="t")
+    with pytest.raises(DocumentRefused, match="Not enough CABLE in MAIN: 3 in stock, 5 needed"):
+        save_document(DocumentIn("receipt", [LineIn("CABLE", 5)]), operator="t", number=gr.number)
+    save_document(DocumentIn("receipt", [LineIn("CABLE", 8)]), operator="t", number=gr.number)
+    assert stock_of("CABLE") == 1
+
+
+def test_stale_edit_is_refused(stock):
+    gr = receive("PHONE-X", ["A1"])
+    receive("PHONE-X", ["A1", "A2"], number=gr.number, operator="bob")
+    with pytest.raises(StaleDocument, match="changed by bob"):
+        save_document(DocumentIn("receipt", [LineIn("PHONE-X", 1, None, ["A1"])]), operator="alice",
+                      number=gr.number, expected_version=gr.version)
+
+
+def test_kind_cannot_change(stock):
+    gr = receive("PHONE-X", ["A1"])
+    with pytest.raises(Exception, match="kind cannot change"):
+        save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, ["A1"])]), operator="t", number=gr.number)

@@ -1,0 +1,69 @@
+"""Lookups: a serial by code, stock per item and warehouse, serial lists paged by keyset."""
+
+from store.documents import DocumentIn, LineIn, save_document
+from store.lookups import find_serial, list_serials, oldest_in_stock, stock_levels
+from store.serials import generate_serials
+from tests.helpers import issue, receive, transfer
+
+
+def test_find_serial_shows_every_item_with_status_place_and_history(stock):
+    gr = receive("PHONE-X", ["S1"])
+    receive("TAB-9", ["S1"], warehouse="B")
+    gi = issue("PHONE-X", ["S1"], operator="bob")
+    found = {s.item: s for s in find_serial(" S1 ")}
+    assert (found["PHONE-X"].status, found["PHONE-X"].issued_by) == ("issued", gi.number)
+    assert (found["TAB-9"].status, found["TAB-9"].warehouse) == ("in_stock", "B")
+    assert [(m.document, m.label, m.operator) for m in found["PHONE-X"].history] == [
+        (gr.number, "in", "tester"), (gi.number, "out", "bob")]
+    assert find_serial("nothing") == [] and find_serial("") == []
+
+
+def test_list_serials_filters(stock):
+    receive("PHONE-X", ["A1", "A2", "B1"])
+    receive("TAB-9", ["A3"], warehouse="B")
+    issue("PHONE-X", ["A2"])
+    assert [s.code for s in list_serials()] == ["A1", "A3", "B1"]
+    assert [s.code for s in list_serials(status=None)] == ["A1", "A2", "A3", "B1"]
+    assert [s.code for s in list_serials(status="issued")] == ["A2"]
+    assert [s.code for s in list_serials(item="PHONE-X", prefix="A")] == ["A1"]
+    assert [s.code for s in list_serials(warehouse="B")] == ["A3"]
+    assert list_serials(item="NOPE") == [] and list_serials(warehouse="NOPE") == []
+
+
+def test_list_serials_pages_by_keyset_without_gaps_or_repeats(stock):
+    codes = generate_serials("K-0001", 250)
+    receive("PHONE-X", codes)
+    seen, after = [], None
+    while True:
+        page = list_serials(item="PHONE-X", after=after, limit=40)
+        if not page:
+            break
+        seen += [s.code for s in page]
+        after = (page[-1].code, page[-1].id)
+    assert seen == codes
+    back = list_serials(item="PHONE-X", after=("K-0101", 10**9), descending=True, limit=3)
+    assert [s.code for s in back] == ["K-0101", "K-0100", "K-0099"]
+
+
+def test_prefix_is_literal(stock):
+    receive("PHONE-X", ["A%1", "A_2", "AB3"])
+    assert [s.code for s in list_serials(prefix="A%")] == ["A%1"]
+    assert [s.code for s in list_serials(prefix="A_")] == ["A_2"]
+
+
+def test_stock_levels_per_item_and_warehouse(stock):
+    receive("PHONE-X", ["A1", "A2"])
+    receive("PHONE-X", ["A3"], warehouse="B")
+    save_document(DocumentIn("receipt", [LineIn("CABLE", "7.25")]), operator="t")
+    rows = [(r.item, r.warehouse, r.quantity) for r in stock_levels()]
+    assert rows == [("CABLE", "MAIN", 7.25), ("PHONE-X", "B", 1), ("PHONE-X", "MAIN", 2)]
+    assert [(r.item, r.warehouse) for r in stock_levels(after=("PHONE-X", "B"))] == [("PHONE-X", "MAIN")]
+    assert [r.warehouse for r in stock_levels(item="PHONE-X", warehouse="B")] == ["B"]
+
+
+def test_oldest_in_stock_is_first_in_first_out(stock):
+    receive("PHONE-X", ["OLD1", "OLD2"])
+    receive("PHONE-X", ["NEW1"])
+    transfer("PHONE-X", ["OLD2"])
+    assert oldest_in_stock("PHONE-X", "MAIN", 2) == ["OLD1", "NEW1"]
+    assert oldest_in_stock("PHONE-X", "MAIN", 2, exclude={"OLD1"}) == ["NEW1"]
