@@ -10,7 +10,7 @@ async def test_home_shows_the_database_summary(sqlite_url):
     from store import db as dbm
 
     dbm.connect(sqlite_url)
-    fill(serials_per_model=10)
+    fill()
     app = SerialStockApp(operator="alice")
     async with app.run_test(size=(40, 16)) as pilot:
         await app.workers.wait_for_complete()
