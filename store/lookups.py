@@ -26,6 +26,13 @@ from .models import (
 )
 
 
+def _dt(value):
+    """Raw SQLite rows give timestamps as text; PostgreSQL as datetime. Callers always get datetime."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
 @dataclass
 class Movement:
     at: dt.datetime
@@ -64,13 +71,24 @@ class SerialInfo(SerialRow):
     history: list[Movement] | None = None
 
 
+_HISTORY_SQL = ("SELECT l.serial_id, l.at, l.doc_number, l.doc_kind, l.line_position, l.direction, w.code, l.operator, "
+                "l.state FROM ledger l JOIN warehouse w ON w.id = l.warehouse_id WHERE l.serial_id {cond} ORDER BY l.id")
+
+
+def _histories(serial_ids: list[int]) -> dict[int, list[Movement]]:
+    out: dict[int, list[Movement]] = {sid: [] for sid in serial_ids}
+    if not serial_ids:
+        return out
+    p = db.obj.param
+    cond = f"IN ({','.join(p for _ in serial_ids)})"
+    for sid, at, *rest in db.execute_sql(_HISTORY_SQL.format(cond=cond), serial_ids).fetchall():
+        out[sid].append(Movement(_dt(at), *rest))
+    return out
+
+
 def serial_history(serial_id: int) -> list[Movement]:
     """Every movement of one serial, oldest first."""
-    q = (Ledger.select(Ledger, Warehouse.code)
-         .join(Warehouse, on=(Ledger.warehouse == Warehouse.id))
-         .where(Ledger.serial == serial_id).order_by(Ledger.id))
-    return [Movement(l.at, l.doc_number, l.doc_kind, l.line_position, l.direction, l.warehouse.code, l.operator, l.state)
-            for l in q]
+    return _histories([serial_id])[serial_id]
 
 
 def _rows(query) -> list[SerialRow]:
@@ -93,28 +111,37 @@ def _add_documents(rows: list[SerialRow]) -> None:
         "SELECT serial_id, direction, MAX(id) AS m FROM ledger "
         f"WHERE state = {EFFECTIVE} AND serial_id IN ({marks}) GROUP BY serial_id, direction) x ON x.m = l.id",
         ids)
-    latest = {(sid, d): (number, at) for sid, d, number, at in cur.fetchall()}
+    latest = {(sid, d): (number, _dt(at)) for sid, d, number, at in cur.fetchall()}
     for r in rows:
         r.received_by, r.received_on = latest.get((r.id, 1), (None, None))
         if r.status != IN_STOCK:
             r.issued_by, r.issued_on = latest.get((r.id, -1), (None, None))
 
 
+_FIND_SQL = ("SELECT s.id, s.code, i.code, i.name, s.status, w.code, s.received_at FROM serial_number s "
+             "JOIN item i ON i.id = s.item_id LEFT JOIN warehouse w ON w.id = s.warehouse_id "
+             "WHERE s.code = {p} ORDER BY i.code")
+
+
 def find_serial(code: str, *, history: bool = True) -> list[SerialInfo]:
-    """Every item that has this serial, with status, warehouse and (optionally) history."""
+    """Every item that has this serial, with status, warehouse and (optionally) history.
+    Plain SQL: this is the floor's most frequent question and must stay quick."""
     code = (code or "").strip()
     if not code:
         return []
-    q = (Serial.select(Serial, Item, Warehouse).join(Item)
-         .switch(Serial).join(Warehouse, JOIN.LEFT_OUTER).where(Serial.code == code).order_by(Item.code))
-    rows = _rows(q)
-    out = []
+    rows = [SerialInfo(*r[:6], _dt(r[6])) for r in db.execute_sql(_FIND_SQL.format(p=db.obj.param), (code,)).fetchall()]
+    if not history:
+        _add_documents(rows)
+        return rows
+    histories = _histories([r.id for r in rows])
     for r in rows:
-        info = SerialInfo(**r.__dict__)
-        if history:
-            info.history = serial_history(r.id)
-        out.append(info)
-    return out
+        r.history = histories[r.id]
+        for m in r.history:  # the latest standing movement in, and out for a serial not in stock
+            if m.state == EFFECTIVE and m.direction > 0:
+                r.received_by, r.received_on = m.document, m.at
+            elif m.state == EFFECTIVE and r.status != IN_STOCK:
+                r.issued_by, r.issued_on = m.document, m.at
+    return rows
 
 
 def _prefix(field, prefix: str):

@@ -28,7 +28,8 @@ def normalize_serial(raw: str, *, line: int | None = None, item: str | None = No
     code = str(raw).strip()
     if not code:
         raise InvalidSerial(f"{where}an empty serial number; scan or type it again.", line=line, item=item)
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in code):
+    if not (code.isascii() and code.isprintable()) and any(
+            unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in code):
         shown = code.encode("unicode_escape").decode("ascii")
         raise InvalidSerial(
             f"{where}serial {shown} contains a control character; scan it again.",

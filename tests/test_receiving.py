@@ -130,3 +130,27 @@ def test_item_can_be_given_by_ean(stock):
     doc = receive("8594000000011", ["E1"])
     assert doc.lines[0].item == "PHONE-X"
     assert get_document(doc.number).lines[0].serials == ["E1"]
+
+
+def test_single_scan_is_checked_by_the_same_rules(stock):
+    from store.documents import check_serial
+    from store.errors import DuplicateSerial, InvalidInput
+
+    gr = receive("PHONE-X", ["A1"])
+    assert check_serial("receipt", "PHONE-X", "  A2 ") == "A2"
+    with pytest.raises(SerialInStock, match=f"PHONE-X: serial A1 is already in stock in MAIN, received by {gr.number}"):
+        check_serial("receipt", "PHONE-X", "A1")
+    with pytest.raises(DuplicateSerial, match="Line 3 \\(PHONE-X\\): serial A2 is entered already"):
+        check_serial("receipt", "PHONE-X", "A2", entered=["A2"], line=3)
+    with pytest.raises(InvalidSerial, match="empty"):
+        check_serial("receipt", "PHONE-X", "")
+    with pytest.raises(InvalidInput, match="does not track"):
+        check_serial("receipt", "CABLE", "C1")
+    # the document being edited may keep what it holds
+    assert check_serial("receipt", "PHONE-X", "A1", document=gr.number) == "A1"
+    # issuing: only in stock in that warehouse
+    assert check_serial("issue", "PHONE-X", "A1") == "A1"
+    with pytest.raises(Exception, match="in warehouse MAIN, not B"):
+        check_serial("issue", "PHONE-X", "A1", warehouse="B")
+    with pytest.raises(Exception, match="unknown for PHONE-X"):
+        check_serial("sales_invoice", "PHONE-X", "ZZ")

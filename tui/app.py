@@ -1,51 +1,181 @@
-"""The serialstock terminal app. For now a home screen with a summary of the database;
-the agendas and document screens come with the TUI issue."""
+"""The serialstock terminal app: a menu of agendas, document editing, scan-first serial entry.
+
+Every screen calls store services only, in thread workers (tui.common.call_store)."""
 
 from __future__ import annotations
 
-from textual import work
+from functools import partial
+
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
-from store.db import db
-from store.summary import Summary, summary
+from store.documents import KINDS
+
+from .agendas import (
+    GoodsAgenda, PartnerAgenda, PriceListAgenda, PurchaseInvoiceAgenda, SalesInvoiceAgenda, SerialAgenda,
+    StockAgenda, TransferAgenda, WarehouseAgenda,
+)
+from .common import ConfirmScreen, HelpScreen, call_store, describe, Plain
+
+AGENDAS = [
+    ("Serial Numbers", SerialAgenda),
+    ("Goods Receipts/Issues", GoodsAgenda),
+    ("Purchase Invoices", PurchaseInvoiceAgenda),
+    ("Sales Invoices", SalesInvoiceAgenda),
+    ("Transfers", TransferAgenda),
+    ("Price List", PriceListAgenda),
+    ("Stock", StockAgenda),
+    ("Warehouses", WarehouseAgenda),
+    ("Partners", PartnerAgenda),
+]
+
+NEW_DOCUMENTS = ["receipt", "issue", "purchase_invoice", "sales_invoice", "transfer"]
+
+
+class MenuScreen(Screen):
+    """The agendas, numbered: a digit or arrows and Enter opens one."""
+
+    BINDINGS = [Binding("escape", "app.quit_ask", "Quit", id="menu.quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Plain(f"serialstock  {self.app.operator}", classes="screen-title", id="title")
+        yield OptionList(*[Option(f"{i}. {name}", id=str(i - 1)) for i, (name, _) in enumerate(AGENDAS, start=1)],
+                         id="menu")
+        yield Plain("", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#menu").focus()
+
+    def on_screen_resume(self) -> None:
+        from store.summary import summary
+
+        call_store(self, summary, done=self._summary, failed=lambda e: None)
+
+    def _summary(self, s) -> None:
+        self.query_one("#summary", Static).update(
+            f"{s.serials_in_stock} serials in stock, {s.items} items, {s.documents} documents")
+
+    @on(OptionList.OptionSelected, "#menu")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        self.app.open_agenda(int(event.option.id))
+
+    def on_key(self, event) -> None:
+        if event.character and event.character.isdigit() and event.character != "0":
+            i = int(event.character) - 1
+            if i < len(AGENDAS):
+                event.stop()
+                self.app.open_agenda(i)
+
+
+class SerialStockCommands(Provider):
+    """The command palette reaches every agenda and action."""
+
+    def _commands(self):
+        app = self.app
+        for i, (name, _) in enumerate(AGENDAS):
+            yield f"Open {name}", partial(app.open_agenda, i), f"The {name} agenda"
+        for kind in NEW_DOCUMENTS:
+            yield f"New {KINDS[kind].title.lower()}", partial(app.new_document, kind), "Create a document"
+        yield "Keys of this screen (F1)", app.action_help, "What every key does here"
+        yield "Menu", app.action_menu, "Back to the menu of agendas"
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield Hit(1.0, name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class SerialStockApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "serialstock"
+    COMMANDS = App.COMMANDS | {SerialStockCommands}
     BINDINGS = [
-        Binding("f5", "refresh", "Refresh", id="refresh"),
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("f1", "help", "Keys", id="app.help"),
+        Binding("f9", "menu", "Menu", show=False, id="app.menu"),
+        Binding("ctrl+q", "quit_ask", "Quit", show=False, id="app.quit"),
     ]
 
-    def __init__(self, operator: str = "operator") -> None:
+    def __init__(self, operator: str = "operator", *, offer_demo: bool = True) -> None:
         super().__init__()
         self.operator = operator
-        self.sub_title = operator
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Loading...", id="summary")
-        yield Footer()
+        self.offer_demo = offer_demo
 
     def on_mount(self) -> None:
-        self.action_refresh()
+        self.push_screen(MenuScreen())
+        if self.offer_demo:
+            from store.demo import is_empty
 
-    def action_refresh(self) -> None:
-        self.load_summary()
+            call_store(self, is_empty, done=self._maybe_offer_demo, failed=lambda e: None)
 
-    @work(thread=True, exclusive=True, group="db")
-    def load_summary(self) -> None:
-        with db.connection_context():
-            s = summary()
-        self.call_from_thread(self.show_summary, s)
+    def _maybe_offer_demo(self, empty: bool) -> None:
+        if not empty:
+            return
 
-    def show_summary(self, s: Summary) -> None:
-        self.query_one("#summary", Static).update(
-            f"Items: {s.items} ({s.tracked_items} tracked)\n"
-            f"Warehouses: {s.warehouses}\n"
-            f"Documents: {s.documents}\n"
-            f"Serials in stock: {s.serials_in_stock}"
-        )
+        def answered(yes):
+            if yes:
+                from store.demo import fill
+
+                self.notify("Adding demo data...", timeout=3)
+                call_store(self, fill, done=self._demo_done,
+                           failed=lambda e: self.notify(describe(e), severity="error", timeout=8))
+
+        self.push_screen(ConfirmScreen("This database is empty. Add demo data (items, serials, documents) "
+                                       "to look around?"), answered)
+
+    def _demo_done(self, counts) -> None:
+        self.notify(f"Demo data added: {counts['items']} items, {counts['documents']} documents.", timeout=5)
+        if isinstance(self.screen, MenuScreen):
+            self.screen.on_screen_resume()
+
+    # --- navigation ---------------------------------------------------------------------------
+    def open_agenda(self, index: int) -> None:
+        self.push_screen(AGENDAS[index][1]())
+
+    def new_document(self, kind: str) -> None:
+        from .document import DocumentScreen
+
+        self.push_screen(DocumentScreen(kind=kind))
+
+    def action_menu(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, MenuScreen):
+            if getattr(self.screen, "dirty", False):
+                self.screen.action_back()
+                return
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        seen, keys = set(), []
+        for key, active in self.screen.active_bindings.items():
+            b = active.binding
+            if not b.description or (b.action, b.description) in seen:
+                continue
+            seen.add((b.action, b.description))
+            keys.append((self.get_key_display(b), b.description))
+        title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__
+        self.push_screen(HelpScreen(str(title), keys))
+
+    def action_quit_ask(self) -> None:
+        dirty = any(getattr(s, "dirty", False) for s in self.screen_stack)
+        question = "Quit serialstock?" + (" Unsaved changes to a document will be lost." if dirty else "")
+        self.push_screen(ConfirmScreen(question), lambda yes: yes and self.exit())
+
+    # --- hooks for documents (drafts come with the floor issue) --------------------------------
+    def saved_document(self, screen, view) -> None:
+        pass
+
+    def discarded_document(self, screen) -> None:
+        pass

@@ -1,0 +1,346 @@
+"""Editing a document: header, lines, serials, save.
+
+The document is edited in memory (a store DocumentIn) and saved in one go by the store, which
+refuses a tracked line whose serial count differs from its quantity, and every other broken rule,
+naming the line; the refusal is shown and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from store import catalog
+from store.agendas import ItemRow
+from store.documents import (
+    KINDS, DocumentIn, DocumentView, LineIn, create_stock_document_from_invoice, get_document, save_document,
+)
+from store.errors import DocumentRefused
+
+from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_money, fmt_qty, plain, Plain
+from .dialogs import HeaderDialog, HeaderResult, LineDialog
+from .serial_entry import SerialContext, count_text, serial_form
+
+
+def _item_row(item) -> ItemRow:
+    return ItemRow(item.id, item.code, item.name, item.unit, item.ean, item.price, item.tracked)
+
+
+class DocumentScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s,f10", "save", "Save", id="doc.save"),
+        Binding("a,insert", "add_line", "Add line", id="doc.add"),
+        Binding("s", "serials", "Serials", id="doc.serials"),
+        Binding("i", "item_detail", "Item", id="doc.item"),
+        Binding("h", "header", "Header", id="doc.header"),
+        Binding("delete,d", "remove_line", "Remove line", id="doc.remove"),
+        Binding("m", "toggle_movement", "Movement", id="doc.movement"),
+        Binding("g", "linked", "Linked doc", id="doc.linked"),
+        Binding("r", "create_stock_doc", "Make receipt/issue", id="doc.make"),
+        Binding("escape", "back", "Back", id="doc.back"),
+    ]
+
+    def __init__(self, *, kind: str | None = None, number: str | None = None) -> None:
+        super().__init__()
+        self.number = number
+        self.kind = kind
+        self.doc: DocumentIn | None = None
+        self.view: DocumentView | None = None
+        self.items: dict[str, ItemRow] = {}
+        self.dirty = False
+        self.saving = False
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Plain("", classes="screen-title", id="title")
+        yield Plain("", id="header")
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="lines")
+        table.add_column("#", width=3, key="pos")
+        table.add_column("Item", key="item")
+        table.add_column("Qty", key="qty")
+        table.add_column("Serials", key="sn")
+        table.add_column("Price", key="price")
+        table.add_column("Name", key="name")
+        yield table
+        yield StatusLine("", id="status")
+        yield Footer()
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#lines", DataTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        if self.number:
+            self._load(self.number)
+        else:
+            call_store(self, self._new_defaults, done=self._show_new)
+
+    def _new_defaults(self):
+        wh = catalog.default_warehouse()
+        movement = catalog.generate_movement_default(self.kind) if KINDS[self.kind].generates else None
+        return wh.code if wh else None, movement
+
+    def _show_new(self, defaults) -> None:
+        wh, movement = defaults
+        self.doc = DocumentIn(self.kind, [], warehouse=wh, date=dt.date.today(), generate_movement=movement)
+        self._redraw()
+        self.status.say("a: add a line (item code, EAN or name)", bell=False)
+
+    def _load(self, number: str) -> None:
+        def fetch():
+            view = get_document(number)
+            items = {}
+            for line in view.lines:
+                if line.item not in items:
+                    items[line.item] = _item_row(catalog.get_item(line.item))
+            return view, items
+
+        call_store(self, fetch, done=self._loaded, failed=lambda e: self.status.say(describe(e), error=True))
+
+    def _loaded(self, result) -> None:
+        self.view, items = result
+        self.items.update(items)
+        self.number, self.kind = self.view.number, self.view.kind
+        self.doc = self.view.to_input()
+        self.dirty = False
+        self._redraw()
+
+    # --- showing ------------------------------------------------------------------------------
+    def _redraw(self, *, cursor: int | None = None) -> None:
+        doc = self.doc
+        kind = KINDS[doc.kind]
+        title = f"{kind.title} {self.number}" if self.number else f"New {kind.title.lower()}"
+        self.query_one("#title", Static).update(title + ("  (changed)" if self.dirty else ""))
+        parts = [doc.warehouse or "?"]
+        if doc.kind == "transfer":
+            parts[0] = f"{doc.warehouse or '?'} -> {doc.to_warehouse or '?'}"
+        if doc.partner:
+            parts.append(doc.partner)
+        parts.append(doc.date.isoformat() if doc.date else "")
+        if doc.generate_movement is not None:
+            linked = self.view.generated if self.view else None
+            parts.append(f"stock movement {'on' if doc.generate_movement else 'off'}" + (f" {linked}" if linked else ""))
+        if self.view and self.view.source:
+            parts.append(f"from {self.view.source}")
+        if doc.note:
+            parts.append(doc.note)
+        self.query_one("#header", Static).update(" | ".join(parts))
+        t = self.table
+        row = t.cursor_row if cursor is None else cursor
+        t.clear()
+        for pos, line in enumerate(doc.lines, start=1):
+            item = self.items.get(line.item)
+            t.add_row(*plain(str(pos), line.item, fmt_qty(Decimal(line.quantity)), self._sn_text(line, item),
+                      fmt_money(line.price if line.price is not None else (item.price if item else 0)),
+                      item.name if item else ""), key=str(pos))
+        if doc.lines:
+            t.move_cursor(row=min(max(row, 0), len(doc.lines) - 1), animate=False)
+
+    def _sn_text(self, line: LineIn, item: ItemRow | None) -> str:
+        if not item or not item.tracked:
+            return "-"
+        q = Decimal(line.quantity)
+        n = len(line.serials)
+        if q != int(q):
+            return f"{n}/{fmt_qty(q)} !"
+        return f"{n}/{int(q)}" + ("" if n == q else " !")
+
+    def current_index(self) -> int | None:
+        if not self.doc or not self.doc.lines:
+            return None
+        i = self.table.cursor_row
+        return i if 0 <= i < len(self.doc.lines) else None
+
+    def _changed(self, *, cursor: int | None = None) -> None:
+        self.dirty = True
+        self._redraw(cursor=cursor)
+
+    # --- lines --------------------------------------------------------------------------------
+    def action_add_line(self) -> None:
+        if self.doc is None:
+            return
+        self.app.push_screen(LineDialog(title=f"Line {len(self.doc.lines) + 1}"), self._line_added)
+
+    def _line_added(self, result) -> None:
+        if result is None:
+            return
+        self.items[result.item.code] = result.item
+        self.doc.lines.append(LineIn(result.item.code, result.quantity, result.price, []))
+        index = len(self.doc.lines) - 1
+        self._changed(cursor=index)
+        if result.item.tracked:
+            self._open_serials(index)  # scan-first: straight to the serials of the new line
+
+    @on(DataTable.RowSelected, "#lines")
+    def _edit_line(self, event: DataTable.RowSelected) -> None:
+        i = self.current_index()
+        if i is None:
+            return
+        line = self.doc.lines[i]
+
+        def edited(result) -> None:
+            if result is None:
+                return
+            self.items[result.item.code] = result.item
+            serials = line.serials if result.item.code == line.item else []
+            self.doc.lines[i] = LineIn(result.item.code, result.quantity, result.price, serials)
+            self._changed(cursor=i)
+
+        self.app.push_screen(LineDialog(item=self.items.get(line.item), quantity=line.quantity, price=line.price,
+                                        title=f"Line {i + 1}"), edited)
+
+    def action_remove_line(self) -> None:
+        i = self.current_index()
+        if i is None:
+            return
+        line = self.doc.lines[i]
+        extra = f", {len(line.serials)} serials" if line.serials else ""
+
+        def answered(yes):
+            if yes:
+                del self.doc.lines[i]
+                self._changed(cursor=max(i - 1, 0))
+
+        self.app.push_screen(ConfirmScreen(f"Remove line {i + 1} ({line.item} x {fmt_qty(Decimal(line.quantity))}{extra})?"),
+                             answered)
+
+    # --- serials: the same form from the line and from the item detail of the line ----------------
+    def serial_context(self, index: int) -> SerialContext | None:
+        line = self.doc.lines[index]
+        item = self.items.get(line.item)
+        if item is None or not item.tracked:
+            self.status.say(f"{line.item} does not track serial numbers.", error=True, bell=False)
+            return None
+        q = Decimal(line.quantity)
+        warehouse = self.doc.warehouse
+        return SerialContext(self.doc.kind, item.code, item.name, int(q), warehouse, self.number, index + 1)
+
+    def _open_serials(self, index: int) -> None:
+        ctx = self.serial_context(index)
+        if ctx is None:
+            return
+        self.app.push_screen(serial_form(ctx, self.doc.lines[index].serials),
+                             lambda serials: self.set_serials(index, serials))
+
+    def set_serials(self, index: int, serials: list[str] | None) -> None:
+        if serials is None or index >= len(self.doc.lines):
+            return
+        line = self.doc.lines[index]
+        if serials != line.serials:
+            line.serials = list(serials)
+            self._changed(cursor=index)
+        n, q = len(line.serials), int(Decimal(line.quantity))
+        self.status.say(f"Line {index + 1} {line.item}: {count_text(n, q)}", error=(n != q), bell=False)
+
+    def action_serials(self) -> None:
+        i = self.current_index()
+        if i is not None:
+            self._open_serials(i)
+
+    def action_item_detail(self) -> None:
+        from .item_detail import ItemDetailScreen
+
+        i = self.current_index()
+        if i is None:
+            return
+        self.app.push_screen(ItemDetailScreen(self.doc.lines[i].item, document=self, line_index=i))
+
+    # --- header and invoice settings ----------------------------------------------------------
+    def action_header(self) -> None:
+        if self.doc is None:
+            return
+        d = self.doc
+        current = HeaderResult(d.warehouse, d.to_warehouse, d.partner, d.date or dt.date.today(), d.note,
+                               d.generate_movement)
+
+        def done(result: HeaderResult | None) -> None:
+            if result is None:
+                return
+            d.warehouse, d.to_warehouse, d.partner = result.warehouse, result.to_warehouse, result.partner
+            d.date, d.note = result.date, result.note
+            if result.generate_movement is not None:
+                d.generate_movement = result.generate_movement
+            self._changed()
+
+        self.app.push_screen(HeaderDialog(d.kind, current), done)
+
+    def action_toggle_movement(self) -> None:
+        if self.doc is None or self.doc.generate_movement is None:
+            self.status.say("Only invoices have the 'generate stock movement' setting.", error=True, bell=False)
+            return
+        self.doc.generate_movement = not self.doc.generate_movement
+        self._changed()
+        self.status.say(f"Stock movement {'on' if self.doc.generate_movement else 'off'}: applies when saved.",
+                        bell=False)
+
+    def action_linked(self) -> None:
+        linked = self.view and (self.view.generated or self.view.source)
+        if not linked:
+            self.status.say("This document has no linked document.", error=True, bell=False)
+            return
+        self.app.push_screen(DocumentScreen(number=linked))
+
+    def action_create_stock_doc(self) -> None:
+        if not self.view or not KINDS[self.view.kind].generates:
+            self.status.say("Only a saved invoice can create its goods receipt / issue.", error=True, bell=False)
+            return
+        if self.dirty:
+            self.status.say("Save the invoice first (ctrl+s).", error=True)
+            return
+        if self.view.generated:
+            self.status.say(f"{self.view.number} has {self.view.generated} already.", error=True, bell=False)
+            return
+        call_store(self, create_stock_document_from_invoice, self.view.number, operator=self.app.operator,
+                   done=lambda made: (self._load(self.view.number), self.status.say(f"Created {made.number}.", bell=False)),
+                   failed=lambda e: self.status.say(describe(e), error=True))
+
+    # --- save and leave -----------------------------------------------------------------------
+    def action_save(self) -> None:
+        if self.doc is None or self.saving:
+            return
+        self.saving = True
+        self.status.say("Saving...", bell=False)
+        call_store(self, save_document, self.doc, operator=self.app.operator, number=self.number,
+                   expected_version=self.view.version if self.view else None,
+                   done=self._saved, failed=self._refused)
+
+    def _saved(self, view: DocumentView) -> None:
+        self.saving = False
+        self.view = view
+        self.number = view.number
+        self.doc = view.to_input()
+        self.dirty = False
+        self._redraw()
+        extra = f" with {view.generated}" if view.generated else ""
+        self.status.say(f"Saved {view.number}{extra}.", bell=False)
+        self.app.saved_document(self, view)
+
+    def _refused(self, exc: Exception) -> None:
+        self.saving = False
+        text = describe(exc)
+        if isinstance(exc, DocumentRefused):
+            text = "Not saved: " + "; ".join(p.message for p in exc.problems)
+        self.status.say(text, error=True)
+
+    def action_back(self) -> None:
+        if not self.dirty:
+            self.app.pop_screen()
+            return
+
+        def answered(yes):
+            if yes:
+                self.app.discarded_document(self)
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmScreen("Drop the unsaved changes to this document?"), answered)
