@@ -495,6 +495,7 @@ class _Context:
     operator: str
     at: dt.datetime
     items: dict[int, Item]
+    label: str  # how refusals name the document: its number, or "The new goods issue" before it exists
 
 
 def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
@@ -519,7 +520,7 @@ def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
                     f"Serial {code} ({ctx.items[item_id].code}) has moved since, {by}; "
                     f"{ctx.document.number} cannot change it.",
                     serial=code, item=ctx.items[item_id].code, document=later[1] if later else None))
-            raise DocumentRefused(ctx.document.number, problems)
+            raise DocumentRefused(ctx.label, problems)
         ledger_ids = [lid for lid, _ in pairs]
         for chunk in _chunks(ledger_ids):
             cond, params = _in("id", chunk)
@@ -577,16 +578,19 @@ def _apply_out(ctx, kind, wh, keys, apply) -> None:
     ids_by_key = {k: state[(k[0], k[1])][0] for k in keys if (k[0], k[1]) in state}
     ids = list(ids_by_key.values())
     _lock_serials(ids)
+    # Decide on the rows as they are now that they are ours (PostgreSQL: a concurrent saver may have
+    # committed since the first check; asking after our own UPDATE would see our own changes).
+    problems = _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items)
+    if problems:
+        raise DocumentRefused(ctx.label, problems)
     changed = 0
     for chunk in _chunks(ids):
         cond, params = _in("id", chunk)
         cur = _sql(f"UPDATE serial_number SET status = ? WHERE {cond} AND status = ? AND warehouse_id = ?",
                    [ISSUED, *params, IN_STOCK, wh])
         changed += cur.rowcount
-    if changed != len(keys):
-        # Someone took some of them meanwhile: name each, from the state as it is now.
-        raise DocumentRefused(ctx.document.number, _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items)
-                              or [SerialNotAvailable("Some serials are no longer in stock; reload and pick again.")])
+    if changed != len(keys):  # cannot happen once the rows are locked; refuse rather than half-move
+        raise DocumentRefused(ctx.label, [SerialNotAvailable("Some serials are no longer in stock; pick again.")])
     _insert_rows("ledger", _LEDGER_COLUMNS, _ledger_rows(ctx, ids_by_key, keys, apply, wh, -1))
 
 
@@ -598,6 +602,10 @@ def _apply_in(ctx, kind, wh, keys, apply) -> None:
     if known:
         ids = list(ids_by_key.values())
         _lock_serials(ids)
+        if kind != "transfer":  # a transfer's in-leg follows its out-leg, checked there
+            problems = _availability_problems(kind, {k: apply[k] for k in known}, {}, ctx.items)
+            if problems:
+                raise DocumentRefused(ctx.label, problems)
         changed = 0
         for chunk in _chunks(ids):
             cond, params = _in("id", chunk)
@@ -605,8 +613,7 @@ def _apply_in(ctx, kind, wh, keys, apply) -> None:
                        f"WHERE {cond} AND status <> ?", [IN_STOCK, wh, _ts(ctx.at), *params, IN_STOCK])
             changed += cur.rowcount
         if changed != len(known):
-            raise DocumentRefused(ctx.document.number, _availability_problems(kind, {k: apply[k] for k in known}, {}, ctx.items)
-                                  or [SerialInStock("Some serials came into stock meanwhile; check them and save again.")])
+            raise DocumentRefused(ctx.label, [SerialInStock("Some serials came into stock meanwhile; save again.")])
     if new:
         # A concurrent insert of the same serial fails on the unique index; the save is retried
         # and then refused by the availability check with the document that holds it.
@@ -634,7 +641,7 @@ def _apply_quantities(ctx: _Context, old: dict, new: dict) -> None:
                 have = _sql("SELECT quantity FROM stock WHERE item_id = ? AND warehouse_id = ?", (item_id, wh)).fetchone()
                 wh_codes = wh_codes or _wh_codes()
                 item = ctx.items.get(item_id) or Item.get_by_id(item_id)
-                raise DocumentRefused(ctx.document.number, [InsufficientStock(
+                raise DocumentRefused(ctx.label, [InsufficientStock(
                     f"Not enough {item.code} in {wh_codes.get(wh, '?')}: {from_milli(have[0] if have else 0)} "
                     f"in stock, {from_milli(-d)} needed.", item=item.code)])
 
@@ -757,7 +764,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
     _write_lines(document, prep.lines)
 
     if kind.moves_stock:
-        ctx = _Context(document, operator, now, items)
+        ctx = _Context(document, operator, now, items, label)
         for k, pos in new_moves.items():  # kept movements follow their serial to its new line
             if k in old_moves and old_moves[k] != pos:
                 _sql("UPDATE ledger SET line_position = ? WHERE id = ?", (pos, entries[k][0]))
@@ -815,7 +822,7 @@ def _delete(doc: Document, operator: str) -> None:
     if KINDS[doc.kind].moves_stock:
         old_moves, old_qty, entries = _stored_effect(doc)
         items = {ln.item_id: ln.item for ln in doc.lines}
-        ctx = _Context(doc, operator, utcnow(), items)
+        ctx = _Context(doc, operator, utcnow(), items, doc.number)
         _undo(ctx, old_moves, entries)
         _apply_quantities(ctx, old_qty, {})
     doc.delete_instance()

@@ -5,6 +5,7 @@ the document line and from the item detail view of that line."""
 from __future__ import annotations
 
 import queue
+import threading
 from dataclasses import dataclass
 
 from textual import on, work
@@ -124,6 +125,8 @@ class SerialEntryScreen(Screen[list[str] | None]):
         self.serials: list[str] = list(serials)
         self.pending: set[str] = set()
         self.checks: queue.Queue = queue.Queue()
+        self.checks_lock = threading.Lock()
+        self.checking = False
 
     def compose(self) -> ComposeResult:
         yield Plain(f"Line {self.ctx.line} {self.ctx.item}", classes="screen-title", id="what")
@@ -140,10 +143,6 @@ class SerialEntryScreen(Screen[list[str] | None]):
     def on_mount(self) -> None:
         self._fill_list()
         self.query_one("#scan", Input).focus()
-        self.checker()
-
-    def on_unmount(self) -> None:
-        self.checks.put(None)
 
     # --- the list and the count ---------------------------------------------------------------
     def _label(self, code: str) -> str:
@@ -182,7 +181,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
             have.add(code)
             self.serials.append(code)
             self.pending.add(code)
-            self.checks.put(code)
+            self._queue_check(code)
             added += 1
         if len(codes) == 1 and added == 1:
             ol = self.query_one("#entered", OptionList)
@@ -212,18 +211,27 @@ class SerialEntryScreen(Screen[list[str] | None]):
 
         self._add(split_serials(event.text))
 
+    def _queue_check(self, code: str) -> None:
+        """Queue a scan for the database check; a worker drains the queue in order and then ends."""
+        with self.checks_lock:
+            self.checks.put(code)
+            if self.checking:
+                return
+            self.checking = True
+        self.checker()
+
     @work(thread=True, group="scan-check")
     def checker(self) -> None:
         """Checks scans against the database in the order they came, off the event loop."""
         worker = get_current_worker()
         with db.connection_context():
             while not worker.is_cancelled:
-                try:
-                    code = self.checks.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                if code is None:
-                    return
+                with self.checks_lock:
+                    try:
+                        code = self.checks.get_nowait()
+                    except queue.Empty:
+                        self.checking = False
+                        return
                 try:
                     check_serial(self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
                                  document=self.ctx.document)
