@@ -37,3 +37,38 @@ async def scan(pilot, code: str, end: str = "enter") -> None:
 
 def status_text(app) -> str:
     return str(app.screen.query_one("#status").content)
+
+
+def _key_event(key: str):
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(pilot, keys) -> None:
+    """Keys as a scanner sends them: all at once through the terminal driver, nothing awaited between
+    them (Pilot.press waits for the app to go idle after every key)."""
+    app = pilot.app
+    for key in keys:
+        event = _key_event(key)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
+
+
+def scans(codes, ends=("enter", "tab")) -> list[str]:
+    """The keys of scanning each code, ending alternately with Enter and Tab."""
+    keys = []
+    for i, code in enumerate(codes):
+        keys += [*code, ends[i % len(ends)]]
+    return keys

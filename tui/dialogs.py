@@ -188,7 +188,7 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
         with VerticalScroll():
             yield Plain("Document header", classes="screen-title")
             yield Label("Warehouse" if self.kind != "transfer" else "From warehouse")
-            yield Select([], compact=True, allow_blank=False, id="warehouse")
+            yield Select([], compact=True, allow_blank=True, prompt="(default)", id="warehouse")
             if self.kind == "transfer":
                 yield Label("To warehouse")
                 yield Select([], compact=True, allow_blank=True, id="to_warehouse")

@@ -1,0 +1,321 @@
+"""End-to-end flows through the real app on a real database: documents and their serials."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.documents import DocumentIn, LineIn, get_document, save_document
+from store.lookups import find_serial, stock_of
+from store.models import Document
+from tests.tui_helpers import app_on, burst, scan, scans, settle, small_price_list, status_text, type_text
+from tui.document import DocumentScreen
+from tui.item_detail import ItemDetailScreen
+from tui.serial_entry import SerialEntryScreen, SerialPickerScreen
+
+
+async def add_line(pilot, item: str, qty: int | str) -> None:
+    await pilot.press("a")
+    await settle(pilot)
+    await type_text(pilot, item)
+    await pilot.press("enter")
+    await settle(pilot)
+    qty_input = pilot.app.screen.query_one("#qty")
+    qty_input.value = ""
+    await type_text(pilot, str(qty))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def new_document(pilot, kind: str) -> DocumentScreen:
+    pilot.app.new_document(kind)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DocumentScreen)
+    return pilot.app.screen
+
+
+def receive_now(serials, item="PHONE-X", warehouse=None):
+    return save_document(DocumentIn("receipt", [LineIn(item, len(serials), None, list(serials))], warehouse=warehouse),
+                         operator="setup")
+
+
+@pytest.fixture
+def url(sqlite_url):
+    return sqlite_url
+
+
+async def test_receive_by_goods_receipt_scanning(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(40, 16)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 3)
+        entry = app.screen
+        assert isinstance(entry, SerialEntryScreen)  # a tracked line goes straight to its serials
+        await scan(pilot, "SN-001")
+        await scan(pilot, "SN-002", end="tab")
+        await settle(pilot)
+        assert str(entry.query_one("#count").content) == "2/3 short 1"
+        await scan(pilot, "SN-003")
+        await settle(pilot)
+        assert str(entry.query_one("#count").content) == "3/3 complete"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert app.screen is doc
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved GR-")
+        number = doc.number
+    view = get_document(number)
+    assert view.lines[0].serials == ["SN-001", "SN-002", "SN-003"] and view.operator == "alice"
+    assert stock_of("PHONE-X") == 3
+
+
+async def test_bad_scans_ring_and_say_why_without_a_dialog(url):
+    app = app_on(url)
+    small_price_list()
+    held = receive_now(["HELD-1"])
+    bells = []
+    app.bell = lambda: bells.append(1)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 2)
+        entry = app.screen
+        await scan(pilot, "OK-1")
+        await scan(pilot, "OK-1")
+        await settle(pilot)
+        assert "OK-1 is entered already" in status_text(app) and status_text(app).startswith("!")
+        await scan(pilot, "HELD-1")
+        await settle(pilot)
+        assert f"serial HELD-1 is already in stock in MAIN, received by {held.number}" in status_text(app)
+        await pilot.press("enter")  # an empty scan
+        await settle(pilot)
+        assert "empty scan" in status_text(app)
+        assert len(bells) == 3
+        assert app.screen is entry and entry.serials == ["OK-1"]
+        assert app.focused is entry.query_one("#scan")
+
+
+async def test_a_hundred_scans_in_a_row_are_all_registered(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 100)
+        entry = app.screen
+        codes = [f"R{i:04d}" for i in range(100)]
+        await burst(pilot, scans(codes))  # at scanner speed: one burst of keys, Enter and Tab in turn
+        assert entry.serials == codes
+        assert str(entry.query_one("#count").content) == "100/100 complete"
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved")
+    assert stock_of("PHONE-X") == 100
+
+
+async def test_save_refused_on_count_mismatch_then_accepted(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "CABLE", 2)
+        await add_line(pilot, "PHONE-X", 3)
+        await scan(pilot, "M-1")
+        await scan(pilot, "M-2")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert "2/3 !" in [str(c) for c in doc.table.get_row_at(1)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Line 2 (PHONE-X): 2 serial numbers for quantity 3" in status_text(app)
+        assert Document.select().count() == 0
+        assert doc.doc.lines[1].serials == ["M-1", "M-2"]  # nothing typed is lost
+        await pilot.press("s")  # serials of the current line, from the line
+        await settle(pilot)
+        await scan(pilot, "M-3")
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved")
+    assert stock_of("PHONE-X") == 3 and stock_of("CABLE") == 2
+
+
+async def test_serials_from_the_item_detail_of_the_line(url):
+    app = app_on(url)
+    small_price_list()
+    receive_now(["OLD-1"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 2)
+        await scan(pilot, "D-1")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ItemDetailScreen)
+        assert "Serial tracking: ON" in str(detail.query_one("#fields").content)
+        assert [str(c) for c in detail.query_one("#serials").get_row_at(0)][:1] == ["OLD-1"]
+        await pilot.press("s")
+        await settle(pilot)
+        entry = app.screen
+        assert isinstance(entry, SerialEntryScreen) and entry.serials == ["D-1"]  # the same form, same line
+        await scan(pilot, "D-2")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is doc and doc.doc.lines[0].serials == ["D-1", "D-2"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert {s.code for s in find_serial("D-2")} == {"D-2"}
+
+
+async def test_receive_by_purchase_invoice_with_its_automatic_receipt(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "purchase_invoice")
+        assert "stock movement on" in str(doc.query_one("#header").content)
+        await add_line(pilot, "PHONE-X", 2)
+        await pilot.press(*"P-1", "enter", *"P-2", "enter", "f10", "ctrl+s")
+        await settle(pilot)
+        assert doc.view.generated and doc.view.generated.startswith("GR-")
+        assert "stock movement on " + doc.view.generated in str(doc.query_one("#header").content)
+        await pilot.press("g")  # the linked goods receipt
+        await settle(pilot)
+        assert app.screen.number == doc.view.generated
+    assert stock_of("PHONE-X") == 2
+
+
+async def test_issue_by_goods_issue_with_the_picker(url):
+    app = app_on(url)
+    small_price_list()
+    receive_now(["A1", "A2", "A3", "A4"])
+    receive_now(["B9"], warehouse="B")
+    async with app.run_test(size=(40, 16)) as pilot:
+        doc = await new_document(pilot, "issue")
+        await add_line(pilot, "PHONE-X", 3)
+        picker = app.screen
+        assert isinstance(picker, SerialPickerScreen)
+        await settle(pilot)
+        assert [k.value for k in picker.table.rows] == ["A1", "A2", "A3", "A4"]  # only what is in stock here
+        await scan(pilot, "A3")  # a scan selects
+        await scan(pilot, "B9")  # in another warehouse: refused, says why
+        await settle(pilot)
+        assert "serial B9 is in warehouse B, not MAIN" in status_text(app)
+        await type_text(pilot, "A")
+        await settle(pilot)
+        await pilot.press("down", "space")  # select A1 from the list
+        await settle(pilot)
+        assert picker.selected == ["A3", "A1"]
+        await pilot.press("f4")  # the oldest to fill the line
+        await settle(pilot)
+        assert picker.selected == ["A3", "A1", "A2"]
+        assert str(picker.query_one("#count").content).startswith("3/3 complete")
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved GI-")
+    assert [s.status for s in find_serial("A2")] == ["issued"] and stock_of("PHONE-X", "MAIN") == 1
+
+
+async def test_issue_by_sales_invoice_and_a_serial_taken_meanwhile(url):
+    app = app_on(url)
+    small_price_list()
+    receive_now(["S1", "S2"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "sales_invoice")
+        await add_line(pilot, "PHONE-X", 2)
+        await scan(pilot, "S1")
+        await scan(pilot, "S2")
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        # another operator issues S2 before we save
+        other = save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, ["S2"])]), operator="bob")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert f"serial S2 was issued by {other.number}" in status_text(app)
+        assert doc.dirty and doc.doc.lines[0].serials == ["S1", "S2"]
+        await pilot.press("s")
+        await settle(pilot)
+        picker = app.screen
+        assert [k.value for k in picker.table.rows] == ["S1"]  # the picker shows what is still free
+        await pilot.press("f8")
+        await scan(pilot, "S1")
+        await pilot.press("f10")
+        await settle(pilot)
+        line = doc.doc.lines[0]
+        line.quantity = 1  # one phone is all there is now
+        doc._changed()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert doc.view.generated.startswith("GI-")
+    assert [s.status for s in find_serial("S1")] == ["issued"]
+
+
+async def test_transfer_moves_serials_to_the_other_warehouse(url):
+    app = app_on(url)
+    small_price_list()
+    receive_now(["T1", "T2"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "transfer")
+        doc.doc.to_warehouse = "B"  # the header form is exercised in its own test
+        await add_line(pilot, "PHONE-X", 1)
+        await scan(pilot, "T2")
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved TR-")
+    assert find_serial("T2")[0].warehouse == "B"
+
+
+async def test_header_dialog_sets_partner_and_warehouse(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await pilot.press("h")
+        await settle(pilot)
+        dialog = app.screen
+        from textual.widgets import Select
+        dialog.query_one("#warehouse", Select).value = "B"
+        dialog.query_one("#partner").value = "ACME"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert (doc.doc.warehouse, doc.doc.partner) == ("B", "ACME")
+        assert "B | ACME" in str(doc.query_one("#header").content)
+
+
+async def test_deleting_a_document_from_its_agenda(url):
+    from tui.agendas import GoodsAgenda
+
+    app = app_on(url)
+    small_price_list()
+    gr = receive_now(["X1"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(GoodsAgenda())
+        await settle(pilot)
+        agenda = app.screen
+        assert [r.number for r in agenda.rows] == [gr.number]
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Delete " + gr.number in str(app.screen.query_one("#question").content)
+        await pilot.press("y")
+        await settle(pilot)
+        assert agenda.rows == []
+    assert Document.select().count() == 0 and stock_of("PHONE-X") == 0
+
+
+async def test_leaving_an_unsaved_document_asks_first(url):
+    from tui.common import ConfirmScreen
+
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "CABLE", 1)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is doc
