@@ -1,0 +1,103 @@
+"""Snapshots of the main screens at 40x16 and 80x24 (pytest --snapshot-update records them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import catalog
+from store import db as dbm
+from store.documents import DocumentIn, LineIn, save_document
+from tests.tui_helpers import scan, settle
+from tui.app import SerialStockApp
+
+DAY = dt.date(2026, 3, 2)
+MOMENT = dt.datetime(2026, 3, 2, 9, 30)
+SIZES = [(40, 16), (80, 24)]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setattr("store.documents.utcnow", lambda: MOMENT)
+    monkeypatch.setattr("store.models.utcnow", lambda: MOMENT)
+    dbm.connect(f"sqlite:///{tmp_path / 'snap.db'}")
+    catalog.create_item("PHONE-X", "Phone X 128 GB", tracked=True, price="349", ean="8594000000011")
+    catalog.create_item("CABLE", "USB-C cable 1 m", price="9.90")
+    catalog.create_warehouse("SHOP", "Shop floor")
+    catalog.create_partner("ACME", "Acme Electronics Ltd.")
+    codes = [f"PX{i:06d}" for i in range(1, 13)]
+    save_document(DocumentIn("receipt", [LineIn("PHONE-X", 12, None, codes), LineIn("CABLE", 40)], partner="ACME",
+                             date=DAY, note="Weekly delivery"), operator="alice")
+    save_document(DocumentIn("issue", [LineIn("PHONE-X", 2, None, codes[:2])], partner="ACME", date=DAY),
+                  operator="bob")
+    return SerialStockApp(operator="alice", offer_demo=False)
+
+
+async def _open(pilot, *keys):
+    await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_menu(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_goods_agenda(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot, "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_serial_agenda(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot, "1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_document(snap_compare, app, size):
+    async def run(pilot):
+        await _open(pilot, "2", "down", "enter")  # the receipt (the list is newest first)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_serial_entry(snap_compare, app, size):
+    async def run(pilot):
+        await settle(pilot)
+        pilot.app.new_document("receipt")
+        await settle(pilot)
+        await pilot.press("a", *"PHONE-X", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#qty").value = "5"
+        await pilot.press("enter")
+        await settle(pilot)
+        for code in ("NEW-1", "NEW-2", "PX000005"):
+            await scan(pilot, code)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_picker(snap_compare, app, size):
+    async def run(pilot):
+        await settle(pilot)
+        pilot.app.new_document("issue")
+        await settle(pilot)
+        await pilot.press("a", *"PHONE-X", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#qty").value = "3"
+        await pilot.press("enter")
+        await settle(pilot)
+        await scan(pilot, "PX000004")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_item_detail(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot, "6", "down", "enter"))
