@@ -12,8 +12,7 @@ import os
 import sys
 import time
 
-from store import db as dbm
-from store.errors import DatabaseError, Refusal
+from store.urls import is_postgres_url, resolve_url
 
 
 def operator_name(given: str | None) -> str:
@@ -42,6 +41,7 @@ def _cmd_check(args) -> int:
 
 def _cmd_demo(args) -> int:
     from store.demo import fill
+    from store.errors import Refusal
 
     try:
         counts = fill()
@@ -71,10 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _skip_postgres_driver() -> None:
+    """On SQLite, keep peewee from importing the PostgreSQL driver (a tenth of the start-up time):
+    an import of a module set to None in sys.modules fails, and peewee takes that as 'not installed'."""
+    if "peewee" not in sys.modules:
+        for name in ("psycopg", "psycopg2"):
+            sys.modules.setdefault(name, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    url = resolve_url(args.db)
+    if not is_postgres_url(url):
+        _skip_postgres_driver()
+    from store import db as dbm
+    from store.errors import DatabaseError
+
     try:
-        dbm.connect(args.db)
+        dbm.connect(url)
     except DatabaseError as exc:
         print(f"serialstock: {exc}", file=sys.stderr)
         return 2

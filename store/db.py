@@ -33,19 +33,7 @@ SQLITE_PRAGMAS = {
 }
 
 
-def default_sqlite_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "serialstock" / "serialstock.db"
-
-
-def resolve_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else $SERIALSTOCK_DB, else the default SQLite file."""
-    if url:
-        return url
-    env = os.environ.get("SERIALSTOCK_DB")
-    if env:
-        return env
-    return "sqlite:///" + str(default_sqlite_path())
+from .urls import default_sqlite_path, is_postgres_url, resolve_url  # noqa: E402,F401  (re-exported)
 
 
 def make_database(url: str) -> peewee.Database:

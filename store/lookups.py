@@ -231,3 +231,43 @@ def stock_of(item: str, warehouse: str | None = None) -> Decimal:
     """Quantity of one item in one warehouse, or in all of them."""
     rows = stock_levels(item=item, warehouse=warehouse, limit=1000)
     return sum((r.quantity for r in rows), Decimal(0))
+
+
+@dataclass
+class ItemHit:
+    code: str
+    name: str
+    unit: str
+    ean: str | None
+    tracked: bool
+    stock: list[StockRow]
+    serials_in_stock: int
+
+
+@dataclass
+class LookupResult:
+    text: str
+    serials: list[SerialInfo]
+    items: list[ItemHit]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.serials or self.items)
+
+
+def lookup(text: str, *, history: int = 5) -> LookupResult:
+    """One scan or typed code: the serials with that code (any item), and the item with that code or
+    EAN. Each serial keeps only its latest ``history`` movements."""
+    from .catalog import find_item
+
+    text = (text or "").strip()
+    serials = find_serial(text) if text else []
+    for s in serials:
+        s.history = s.history[-history:]
+    items = []
+    item = find_item(text) if text else None
+    if item is not None:
+        n = Serial.select().where((Serial.item == item.id) & (Serial.status == IN_STOCK)).count()
+        items.append(ItemHit(item.code, item.name, item.unit, item.ean, item.tracked,
+                             stock_levels(item=item.code, limit=1000), n))
+    return LookupResult(text, serials, items)

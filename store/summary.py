@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import IN_STOCK, Document, Item, Serial, Warehouse
+from peewee import fn
+
+from .models import Document, Item, Stock, Warehouse
 
 
 @dataclass
@@ -22,5 +24,8 @@ def summary() -> Summary:
         tracked_items=Item.select().where(Item.tracked == True).count(),  # noqa: E712
         warehouses=Warehouse.select().count(),
         documents=Document.select().count(),
-        serials_in_stock=Serial.select().where(Serial.status == IN_STOCK).count(),
+        # stock of tracked items equals their serials in stock (checked by `serialstock check`),
+        # and summing a few stock rows is far quicker than counting a million serials
+        serials_in_stock=int(Stock.select(fn.COALESCE(fn.SUM(Stock.quantity), 0)).join(Item)
+                             .where(Item.tracked == True).scalar() or 0) // 1000,  # noqa: E712
     )

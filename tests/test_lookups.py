@@ -67,3 +67,19 @@ def test_oldest_in_stock_is_first_in_first_out(stock):
     transfer("PHONE-X", ["OLD2"])
     assert oldest_in_stock("PHONE-X", "MAIN", 2) == ["OLD1", "NEW1"]
     assert oldest_in_stock("PHONE-X", "MAIN", 2, exclude={"OLD1"}) == ["NEW1"]
+
+
+def test_lookup_finds_serial_item_code_and_ean(stock):
+    from store.lookups import lookup
+
+    gr = receive("PHONE-X", ["L1", "L2"])
+    issue("PHONE-X", ["L2"])
+    r = lookup(" L2 ")
+    assert [(s.item, s.status) for s in r.serials] == [("PHONE-X", "issued")] and r.items == []
+    assert [m.label for m in r.serials[0].history] == ["in", "out"]
+    r = lookup("8594000000011")  # the EAN
+    assert r.serials == [] and [(i.code, i.serials_in_stock) for i in r.items] == [("PHONE-X", 1)]
+    assert [(s.warehouse, s.quantity) for s in r.items[0].stock] == [("MAIN", 1)]
+    assert lookup("PHONE-X").items[0].name == "Phone X"
+    assert not lookup("nothing").found and not lookup("").found
+    assert lookup("L1").serials[0].received_by == gr.number

@@ -24,7 +24,7 @@ class Agenda(Screen):
 
     TITLE = "Agenda"
     COLUMNS: list[tuple[str, int | None]] = []  # (label, width or None for auto)
-    PAGE = 100
+    PAGE = 50  # a few screens' worth: painting rows is what a keystroke waits for
     MAX_ROWS = 300
     REFRESH_SECONDS = 5.0
     CAN_CREATE = True

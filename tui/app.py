@@ -4,6 +4,7 @@ Every screen calls store services only, in thread workers (tui.common.call_store
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 from textual import on
@@ -14,27 +15,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.documents import KINDS
-
-from .agendas import (
-    GoodsAgenda, PartnerAgenda, PriceListAgenda, PurchaseInvoiceAgenda, SalesInvoiceAgenda, SerialAgenda,
-    StockAgenda, TransferAgenda, WarehouseAgenda,
-)
 from .common import ConfirmScreen, HelpScreen, call_store, describe, Plain
 
+# (title, class in tui.agendas): imported when first opened, to keep start-up quick
 AGENDAS = [
-    ("Serial Numbers", SerialAgenda),
-    ("Goods Receipts/Issues", GoodsAgenda),
-    ("Purchase Invoices", PurchaseInvoiceAgenda),
-    ("Sales Invoices", SalesInvoiceAgenda),
-    ("Transfers", TransferAgenda),
-    ("Price List", PriceListAgenda),
-    ("Stock", StockAgenda),
-    ("Warehouses", WarehouseAgenda),
-    ("Partners", PartnerAgenda),
+    ("Serial Numbers", "SerialAgenda"),
+    ("Goods Receipts/Issues", "GoodsAgenda"),
+    ("Purchase Invoices", "PurchaseInvoiceAgenda"),
+    ("Sales Invoices", "SalesInvoiceAgenda"),
+    ("Transfers", "TransferAgenda"),
+    ("Price List", "PriceListAgenda"),
+    ("Stock", "StockAgenda"),
+    ("Warehouses", "WarehouseAgenda"),
+    ("Partners", "PartnerAgenda"),
 ]
 
-NEW_DOCUMENTS = ["receipt", "issue", "purchase_invoice", "sales_invoice", "transfer"]
+NEW_DOCUMENTS = [("receipt", "goods receipt"), ("issue", "goods issue"), ("purchase_invoice", "purchase invoice"),
+                 ("sales_invoice", "sales invoice"), ("transfer", "transfer")]
 
 
 class MenuScreen(Screen):
@@ -53,6 +50,10 @@ class MenuScreen(Screen):
         self.query_one("#menu").focus()
 
     def on_screen_resume(self) -> None:
+        # after the first paint: the menu shows at once, the figures follow
+        self.call_after_refresh(self._load_summary)
+
+    def _load_summary(self) -> None:
         from store.summary import summary
 
         call_store(self, summary, done=self._summary, failed=lambda e: None)
@@ -80,8 +81,8 @@ class SerialStockCommands(Provider):
         app = self.app
         for i, (name, _) in enumerate(AGENDAS):
             yield f"Open {name}", partial(app.open_agenda, i), f"The {name} agenda"
-        for kind in NEW_DOCUMENTS:
-            yield f"New {KINDS[kind].title.lower()}", partial(app.new_document, kind), "Create a document"
+        for kind, title in NEW_DOCUMENTS:
+            yield f"New {title}", partial(app.new_document, kind), "Create a document"
         yield "Keys of this screen (F1)", app.action_help, "What every key does here"
         yield "Menu", app.action_menu, "Back to the menu of agendas"
 
@@ -114,6 +115,9 @@ class SerialStockApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MenuScreen())
+        # Start-up objects live as long as the app: keep them out of every later garbage collection,
+        # so that a full collection does not land in the middle of typing.
+        self.call_after_refresh(gc.freeze)
         if self.offer_demo:
             from store.demo import is_empty
 
@@ -141,7 +145,9 @@ class SerialStockApp(App):
 
     # --- navigation ---------------------------------------------------------------------------
     def open_agenda(self, index: int) -> None:
-        self.push_screen(AGENDAS[index][1]())
+        from . import agendas
+
+        self.push_screen(getattr(agendas, AGENDAS[index][1])())
 
     def new_document(self, kind: str) -> None:
         from .document import DocumentScreen
