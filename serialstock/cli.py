@@ -55,7 +55,8 @@ def _cmd_demo(args) -> int:
 def _cmd_tui(args) -> int:
     from tui.app import SerialStockApp
 
-    SerialStockApp(operator=operator_name(args.operator)).run()
+    start = "lookup" if args.command == "lookup" else None
+    SerialStockApp(operator=operator_name(args.operator), start=start).run()
     return 0
 
 
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--operator", metavar="NAME", help="who is working (default: the login user)")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("tui", help="open the terminal app (the default)")
+    sub.add_parser("lookup", help="open the app on the quick lookup: scan a serial, item code or EAN")
     sub.add_parser("check", help="verify stock, serials and ledger agree; exit 1 listing each problem")
     sub.add_parser("demo", help="fill an empty database with demo data")
     return p

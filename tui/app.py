@@ -83,6 +83,7 @@ class SerialStockCommands(Provider):
             yield f"Open {name}", partial(app.open_agenda, i), f"The {name} agenda"
         for kind, title in NEW_DOCUMENTS:
             yield f"New {title}", partial(app.new_document, kind), "Create a document"
+        yield "Lookup a serial, item or EAN (F2)", app.action_lookup, "Where is this unit?"
         yield "Keys of this screen (F1)", app.action_help, "What every key does here"
         yield "Menu", app.action_menu, "Back to the menu of agendas"
 
@@ -104,17 +105,21 @@ class SerialStockApp(App):
     COMMANDS = App.COMMANDS | {SerialStockCommands}
     BINDINGS = [
         Binding("f1", "help", "Keys", id="app.help"),
+        Binding("f2", "lookup", "Lookup", id="app.lookup"),
         Binding("f9", "menu", "Menu", show=False, id="app.menu"),
         Binding("ctrl+q", "quit_ask", "Quit", show=False, id="app.quit"),
     ]
 
-    def __init__(self, operator: str = "operator", *, offer_demo: bool = True) -> None:
+    def __init__(self, operator: str = "operator", *, offer_demo: bool = True, start: str | None = None) -> None:
         super().__init__()
         self.operator = operator
         self.offer_demo = offer_demo
+        self.start = start  # "lookup": open straight on the lookup screen
 
     def on_mount(self) -> None:
         self.push_screen(MenuScreen())
+        if self.start == "lookup":
+            self.action_lookup()
         # Start-up objects live as long as the app: keep them out of every later garbage collection,
         # so that a full collection does not land in the middle of typing.
         self.call_after_refresh(gc.freeze)
@@ -153,6 +158,14 @@ class SerialStockApp(App):
         from .document import DocumentScreen
 
         self.push_screen(DocumentScreen(kind=kind))
+
+    def action_lookup(self) -> None:
+        from .lookup import LookupScreen
+
+        if isinstance(self.screen, LookupScreen):
+            self.screen.query_one("#scan").focus()
+            return
+        self.push_screen(LookupScreen())
 
     def action_menu(self) -> None:
         while len(self.screen_stack) > 2 and not isinstance(self.screen, MenuScreen):

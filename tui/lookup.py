@@ -1,0 +1,108 @@
+"""Quick lookup (F2 anywhere, or `serialstock lookup`): scan or type a serial, an item code or an EAN
+and see at once what it is, where it is, whether it is in stock, and its latest movements. The scan
+field keeps the focus, so the next scan needs no other key. Written to be read at 20x16."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from store.lookups import LookupResult, lookup
+
+from .common import Plain, StatusLine, call_store, describe, fmt_day, fmt_qty
+from .serial_entry import ScanInput
+
+
+def describe_result(r: LookupResult) -> str:
+    """The answer as short lines (20 columns wide where it can be)."""
+    out: list[str] = []
+    for s in r.serials:
+        if s.status == "in_stock":
+            state = f"IN STOCK {s.warehouse}"
+        elif s.status == "issued":
+            state = f"ISSUED from {s.warehouse}"
+        else:
+            state = "NOT IN STOCK (receipt deleted)"
+        out += [f"Serial {s.code}", f"{s.item} {s.item_name}", state]
+        for m in reversed(s.history or []):
+            label = {0: m.label, 1: f"{m.label} (undone)", 2: "undo"}.get(m.state, m.label)
+            out += [f" {label} {m.warehouse} {fmt_day(m.at)[5:]}", f"   {m.document}"]
+        out.append("")
+    for i in r.items:
+        out += [f"Item {i.code}", i.name, "tracked by serial" if i.tracked else "no serials"]
+        if i.ean:
+            out.append(f"EAN {i.ean}")
+        for st in i.stock:
+            out.append(f" {st.warehouse}: {fmt_qty(st.quantity)} {st.unit}")
+        if not i.stock:
+            out.append(" no stock")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+class LookupScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="lookup.back"),
+        Binding("f5", "again", "Again", id="lookup.again"),
+    ]
+    TITLE = "Lookup"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = ""
+
+    def compose(self) -> ComposeResult:
+        yield Plain("Lookup", classes="screen-title")
+        yield ScanInput(placeholder="Serial, item or EAN", compact=True, id="scan")
+        with VerticalScroll(id="answer-box"):
+            yield Plain("", id="answer")
+        yield StatusLine("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#scan").focus()
+
+    @on(ScanInput.Scanned, "#scan")
+    def _scanned(self, event: ScanInput.Scanned) -> None:
+        text = event.text.strip()
+        if not text:
+            self.query_one(StatusLine).say("An empty scan: scan again.", error=True)
+            return
+        self.last = text
+        self.query_one(StatusLine).say(f"Looking up {text}...", bell=False)
+        call_store(self, lookup, text, group="lookup", exclusive=True, done=self._show,
+                   failed=lambda e: self.query_one(StatusLine).say(describe(e), error=True))
+
+    @on(ScanInput.Many, "#scan")
+    def _pasted(self, event: ScanInput.Many) -> None:
+        from store.serials import split_serials
+
+        codes = split_serials(event.text)
+        if codes:
+            self._scanned(ScanInput.Scanned(event.input, codes[-1]))
+
+    def _show(self, result: LookupResult) -> None:
+        status = self.query_one(StatusLine)
+        answer = self.query_one("#answer", Plain)
+        if not result.found:
+            answer.update("")
+            status.say(f"{result.text}: no serial, item or EAN has this code.", error=True)
+            return
+        answer.update(describe_result(result))
+        self.query_one("#answer-box").scroll_home(animate=False)
+        n = len(result.serials) + len(result.items)
+        status.say(f"{result.text}: {n} found" + ("" if n == 1 else " (scroll)"), bell=False)
+
+    def action_again(self) -> None:
+        if self.last:
+            self._scanned(ScanInput.Scanned(self.query_one("#scan", ScanInput), self.last))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.action_quit_ask()
