@@ -6,6 +6,8 @@ peewee's migrator inside one transaction, keeping its data. A newer one is refus
 History
   1  the first schema
   2  serial_number.received_at: when the serial last came into stock (the oldest are picked first)
+  3  draft: unsaved documents kept as the operator works, offered again at the next start
+  4  api_token (HTTP API bearer tokens, hashed) and idempotency_key (first answers to retried POSTs)
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from .db import db, is_sqlite
 from .errors import DatabaseError
-from .models import ALL_MODELS, Setting, Warehouse
+from .models import ALL_MODELS, ApiToken, IdempotencyKey, Setting, Warehouse
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 VERSION_KEY = "schema_version"
 
 
@@ -33,7 +35,17 @@ def _to_2() -> None:
     )
 
 
-STEPS = {2: _to_2}
+def _to_3() -> None:
+    from .models import Draft
+
+    db.create_tables([Draft], safe=True)
+
+
+def _to_4() -> None:
+    db.create_tables([ApiToken, IdempotencyKey], safe=True)
+
+
+STEPS = {2: _to_2, 3: _to_3, 4: _to_4}
 
 
 def schema_version() -> int | None:

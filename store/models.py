@@ -209,4 +209,48 @@ class Stock(BaseModel):
         indexes = ((("item", "warehouse"), True),)
 
 
-ALL_MODELS = [Setting, Item, Warehouse, Partner, Counter, Document, Line, LineSerial, Serial, Ledger, Stock]
+class Draft(BaseModel):
+    """A document an operator is editing and has not saved yet, kept as they work (schema 3)."""
+
+    operator = CharField(max_length=100, index=True)
+    kind = CharField(max_length=20)
+    number = CharField(max_length=32, null=True)  # the saved document being edited, if any
+    payload = TextField()  # the document as JSON (store.drafts)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class ApiToken(BaseModel):
+    """A bearer token of the HTTP API (schema 4). Only the SHA-256 of its secret is stored; the name is
+    the operator recorded on what the token saves. Revoked tokens stay, marked, for the record."""
+
+    name = CharField(max_length=100)
+    secret_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "api_token"
+
+
+# One active token per name; a revoked name may be given a new token.
+ApiToken.add_index(ApiToken.index(ApiToken.name, unique=True, where=ApiToken.revoked_at.is_null(True)))
+
+
+class IdempotencyKey(BaseModel):
+    """The first answer to an HTTP POST sent with an Idempotency-Key header (schema 4), per token name:
+    a retry with the same key and the same request gets that answer again instead of doing the work twice."""
+
+    scope = CharField(max_length=100)  # the token's name
+    key = CharField(max_length=200)
+    request_hash = CharField(max_length=64)
+    status = IntegerField()
+    response = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "idempotency_key"
+        indexes = ((("scope", "key"), True), (("created_at",), False))
+
+
+ALL_MODELS = [Setting, Item, Warehouse, Partner, Counter, Document, Line, LineSerial, Serial, Ledger, Stock, Draft,
+              ApiToken, IdempotencyKey]

@@ -65,3 +65,128 @@ async def test_two_hundred_scans_as_fast_as_keys_go(sqlite_url):
         await pilot.press("f10", "ctrl+s")
         await settle(pilot)
         assert status_text(app).startswith("Saved GR-")
+
+
+async def test_draft_survives_the_app_being_killed_mid_document(sqlite_url, tmp_path):
+    """A real process, killed with SIGKILL while serials are being scanned; the next start offers
+    the draft with every serial scanned, and saving it works."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from store import db as dbm
+    from store.drafts import drafts_of
+    from tui.app import SerialStockApp
+    from tui.common import ConfirmScreen
+    from tui.document import DocumentScreen
+
+    dbm.connect(sqlite_url)
+    small_price_list()
+    dbm.db.close()
+    script = tmp_path / "operator.py"
+    script.write_text(f"""
+import asyncio, sys
+sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parents[1])!r})
+from store import db as dbm
+from tests.tui_helpers import burst, scans, settle
+from tui.app import SerialStockApp
+
+async def main():
+    dbm.connect({sqlite_url!r})
+    app = SerialStockApp(operator="alice", offer_demo=False)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await settle(pilot)
+        app.new_document("receipt")
+        await settle(pilot)
+        await pilot.press("a", *"PHONE-X", "enter")
+        await settle(pilot)
+        app.screen.query_one("#qty").value = "5"
+        await pilot.press("enter")
+        await settle(pilot)
+        await burst(pilot, scans(["K-1", "K-2", "K-3"]))
+        await settle(pilot)
+        print("scanned", flush=True)
+        await asyncio.sleep(60)
+
+asyncio.run(main())
+""")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        line = ""
+        while time.time() < deadline and "scanned" not in line:
+            line = proc.stdout.readline()
+        assert "scanned" in line
+        time.sleep(0.3)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    dbm.connect(sqlite_url)
+    [draft] = drafts_of("alice")
+    assert draft.document.lines[0].serials == ["K-1", "K-2", "K-3"]
+    app = SerialStockApp(operator="alice", offer_demo=False)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "new goods receipt: 1 line(s), 3 serial(s)" in str(app.screen.query_one("#question").content)
+        await pilot.press("y")
+        await settle(pilot)
+        doc = app.screen
+        assert isinstance(doc, DocumentScreen) and doc.doc.lines[0].serials == ["K-1", "K-2", "K-3"]
+        await pilot.press("s")
+        await settle(pilot)
+        await burst(pilot, scans(["K-4", "K-5"]))
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert str(doc.query_one("#status").content).startswith("Saved GR-")
+    assert drafts_of("alice") == []
+
+
+async def test_discarding_a_draft_at_start(sqlite_url):
+    from store import db as dbm
+    from store.documents import DocumentIn as DI
+    from store.drafts import drafts_of, save_draft
+    from tui.app import SerialStockApp
+
+    dbm.connect(sqlite_url)
+    small_price_list()
+    save_draft("alice", DI("receipt", []))
+    save_draft("bob", DI("issue", []))
+    app = SerialStockApp(operator="alice", offer_demo=False)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+    assert drafts_of("alice") == [] and len(drafts_of("bob")) == 1
+
+
+async def test_two_operators_pick_the_same_serial(sqlite_url):
+    """Bob saves first; Alice's save names Bob's document and her picker shows what is still free."""
+    from store.lookups import find_serial
+
+    app = app_on(sqlite_url)
+    small_price_list()
+    save_document(DocumentIn("receipt", [LineIn("PHONE-X", 3, None, ["C1", "C2", "C3"])]), operator="setup")
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        app.new_document("issue")
+        await settle(pilot)
+        await pilot.press("a", *"PHONE-X", "enter")
+        await settle(pilot)
+        app.screen.query_one("#qty").value = "1"
+        await pilot.press("enter")
+        await settle(pilot)
+        await burst(pilot, scans(["C2"]))
+        await pilot.press("f10")
+        await settle(pilot)
+        bob = save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, ["C2"])]), operator="bob")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert f"serial C2 was issued by {bob.number}" in status_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert [k.value for k in app.screen.table.rows] == ["C1", "C3"]
+    assert [(s.status, s.issued_by) for s in find_serial("C2")] == [("issued", bob.number)]

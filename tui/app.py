@@ -123,6 +123,9 @@ class SerialStockApp(App):
         # Start-up objects live as long as the app: keep them out of every later garbage collection,
         # so that a full collection does not land in the middle of typing.
         self.call_after_refresh(gc.freeze)
+        from store.drafts import drafts_of
+
+        call_store(self, drafts_of, self.operator, done=self._offer_drafts, failed=lambda e: None)
         if self.offer_demo:
             from store.demo import is_empty
 
@@ -192,9 +195,24 @@ class SerialStockApp(App):
         question = "Quit serialstock?" + (" Unsaved changes to a document will be lost." if dirty else "")
         self.push_screen(ConfirmScreen(question), lambda yes: yes and self.exit())
 
-    # --- hooks for documents (drafts come with the floor issue) --------------------------------
-    def saved_document(self, screen, view) -> None:
-        pass
+    # --- drafts left by a dropped connection ----------------------------------------------------
+    def _offer_drafts(self, drafts) -> None:
+        if not drafts:
+            return
+        draft, rest = drafts[0], drafts[1:]
 
-    def discarded_document(self, screen) -> None:
-        pass
+        def answered(resume):
+            from store.drafts import delete_draft
+
+            from .document import DocumentScreen
+
+            if resume:
+                self.push_screen(DocumentScreen(kind=draft.kind, number=draft.number, draft=draft))
+            else:
+                call_store(self, delete_draft, draft.id)
+            if rest:
+                self.call_later(self._offer_drafts, rest)
+
+        when = draft.updated_at.strftime("%Y-%m-%d %H:%M") + " UTC"
+        self.push_screen(ConfirmScreen(f"Resume your unsaved {draft.summary} (kept {when})? "
+                                       "y: resume, n: discard it"), answered)

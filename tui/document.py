@@ -7,10 +7,12 @@ naming the line; the refusal is shown and nothing typed is lost.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
 from decimal import Decimal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,6 +23,8 @@ from store.agendas import ItemRow
 from store.documents import (
     KINDS, DocumentIn, DocumentView, LineIn, create_stock_document_from_invoice, get_document, save_document,
 )
+from store.db import db
+from store.drafts import delete_draft, save_draft
 from store.errors import DocumentRefused
 
 from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_money, fmt_qty, plain, Plain
@@ -46,7 +50,7 @@ class DocumentScreen(Screen):
         Binding("escape", "back", "Back", id="doc.back"),
     ]
 
-    def __init__(self, *, kind: str | None = None, number: str | None = None) -> None:
+    def __init__(self, *, kind: str | None = None, number: str | None = None, draft=None) -> None:
         super().__init__()
         self.number = number
         self.kind = kind
@@ -55,6 +59,12 @@ class DocumentScreen(Screen):
         self.items: dict[str, ItemRow] = {}
         self.dirty = False
         self.saving = False
+        # The draft: every change is written to the database as the operator works (store.drafts).
+        self.draft = draft  # a DraftInfo to resume, or None
+        self.draft_id: int | None = draft.id if draft else None
+        self._draft_lock = threading.Lock()
+        self._draft_pending: tuple | None = None
+        self._draft_writing = False
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -81,10 +91,65 @@ class DocumentScreen(Screen):
 
     def on_mount(self) -> None:
         self.table.focus()
-        if self.number:
+        if self.draft is not None:
+            call_store(self, self._draft_items, done=self._resumed)
+        elif self.number:
             self._load(self.number)
         else:
             call_store(self, self._new_defaults, done=self._show_new)
+
+    # --- drafts -------------------------------------------------------------------------------
+    def _draft_items(self):
+        view = get_document(self.number) if self.number else None
+        items = {}
+        for line in self.draft.document.lines:
+            item = catalog.find_item(line.item)
+            if item is not None:
+                items[line.item] = _item_row(item)
+        return view, items
+
+    def _resumed(self, result) -> None:
+        self.view, items = result
+        self.items.update(items)
+        self.doc = self.draft.document
+        self.dirty = True
+        self._redraw()
+        self.status.say(f"Resumed the draft ({self.draft.summary}). ctrl+s saves it.", bell=False)
+
+    def keep_draft(self) -> None:
+        """Write the document as it is now to its draft, off the event loop; the newest state wins."""
+        if self.doc is None:
+            return
+        snapshot = (copy.deepcopy(self.doc), self.number, self.view.version if self.view else
+                    (self.draft.version if self.draft else None))
+        with self._draft_lock:
+            self._draft_pending = snapshot
+            if self._draft_writing:
+                return
+            self._draft_writing = True
+        self._write_drafts()
+
+    @work(thread=True, group="draft")
+    def _write_drafts(self) -> None:
+        with db.connection_context():
+            while True:
+                with self._draft_lock:
+                    snapshot, self._draft_pending = self._draft_pending, None
+                    if snapshot is None:
+                        self._draft_writing = False
+                        return
+                doc, number, version = snapshot
+                try:
+                    self.draft_id = save_draft(self.app.operator, doc, draft_id=self.draft_id, number=number,
+                                               version=version)
+                except Exception as exc:  # the document itself is still on screen
+                    self.app.call_from_thread(self.status.say, f"The draft could not be kept: {describe(exc)}",
+                                              error=True)
+
+    def drop_draft(self) -> None:
+        draft_id, self.draft_id = self.draft_id, None
+        if draft_id is not None:
+            call_store(self, delete_draft, draft_id, group="draft-drop")
 
     def _new_defaults(self):
         wh = catalog.default_warehouse()
@@ -165,6 +230,7 @@ class DocumentScreen(Screen):
     def _changed(self, *, cursor: int | None = None) -> None:
         self.dirty = True
         self._redraw(cursor=cursor)
+        self.keep_draft()
 
     # --- lines --------------------------------------------------------------------------------
     def action_add_line(self) -> None:
@@ -230,16 +296,28 @@ class DocumentScreen(Screen):
         ctx = self.serial_context(index)
         if ctx is None:
             return
-        self.app.push_screen(serial_form(ctx, self.doc.lines[index].serials),
+        self.app.push_screen(serial_form(ctx, self.doc.lines[index].serials, live=self.live_serials(index)),
                              lambda serials: self.set_serials(index, serials))
 
+    def live_serials(self, index: int):
+        """For the serial form: each serial scanned goes into the line and its draft at once."""
+        def live(serials: list[str]) -> None:
+            if index < len(self.doc.lines):
+                self.doc.lines[index].serials = list(serials)
+                self.dirty = True
+                self.keep_draft()
+        return live
+
     def set_serials(self, index: int, serials: list[str] | None) -> None:
+        """The serial form closed with these serials (it also kept the line up to date as it went)."""
         if serials is None or index >= len(self.doc.lines):
             return
         line = self.doc.lines[index]
-        if serials != line.serials:
-            line.serials = list(serials)
+        line.serials = list(serials)
+        if self.dirty:
             self._changed(cursor=index)
+        else:
+            self._redraw(cursor=index)
         n, q = len(line.serials), int(Decimal(line.quantity))
         self.status.say(f"Line {index + 1} {line.item}: {count_text(n, q)}", error=(n != q), bell=False)
 
@@ -324,7 +402,7 @@ class DocumentScreen(Screen):
         self._redraw()
         extra = f" with {view.generated}" if view.generated else ""
         self.status.say(f"Saved {view.number}{extra}.", bell=False)
-        self.app.saved_document(self, view)
+        self.drop_draft()
 
     def _refused(self, exc: Exception) -> None:
         self.saving = False
@@ -340,7 +418,7 @@ class DocumentScreen(Screen):
 
         def answered(yes):
             if yes:
-                self.app.discarded_document(self)
+                self.drop_draft()
                 self.app.pop_screen()
 
         self.app.push_screen(ConfirmScreen("Drop the unsaved changes to this document?"), answered)

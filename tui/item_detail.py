@@ -110,7 +110,7 @@ class ItemDetailScreen(Screen):
         if ctx is None:
             return
         line = self.document.doc.lines[self.line_index]
-        self.app.push_screen(serial_form(ctx, line.serials),
+        self.app.push_screen(serial_form(ctx, line.serials, live=self.document.live_serials(self.line_index)),
                              lambda serials: self.document.set_serials(self.line_index, serials))
 
     def action_toggle_tracking(self) -> None:

@@ -43,9 +43,12 @@ class SerialContext:
         return KINDS[self.kind].receives
 
 
-def serial_form(ctx: SerialContext, serials: list[str]) -> Screen:
-    """The form for this line: entry when receiving, picker when issuing."""
-    return SerialEntryScreen(ctx, serials) if ctx.receives else SerialPickerScreen(ctx, serials)
+def serial_form(ctx: SerialContext, serials: list[str], live=None) -> Screen:
+    """The form for this line: entry when receiving, picker when issuing. ``live(serials)`` is told
+    of every change as it happens (the document keeps its draft with it)."""
+    form = SerialEntryScreen(ctx, serials) if ctx.receives else SerialPickerScreen(ctx, serials)
+    form.live = live
+    return form
 
 
 def count_text(n: int, qty: int) -> str:
@@ -55,6 +58,14 @@ def count_text(n: int, qty: int) -> str:
     if n < qty:
         return f"{n}/{qty} short {qty - n}"
     return f"{n}/{qty} {n - qty} too many"
+
+
+def _tell_live(form, serials: list[str]) -> None:
+    """Tell the document of a change in the line's serials (and only of a change)."""
+    if form.live is not None and serials != getattr(form, "_told", None):
+        if hasattr(form, "_told"):
+            form.live(serials)
+        form._told = list(serials)
 
 
 class ScanInput(Input):
@@ -104,6 +115,7 @@ class ScanInput(Input):
 
 
 class SerialEntryScreen(Screen[list[str] | None]):
+    live = None
     """Receiving: the focus stays in one input; each scan (Enter or Tab) adds a serial at once and a
     refused one rings the bell and says why on the status line.
 
@@ -164,6 +176,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         widget = self.query_one("#count", Static)
         widget.update(count_text(n, q))
         widget.set_class(n != q, "-short")
+        _tell_live(self, self.serials)
 
     def _add(self, codes: list[str]) -> int:
         added = 0
@@ -324,6 +337,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
 
 
 class SerialPickerScreen(Screen[list[str] | None]):
+    live = None
     """Issuing: pick from the serials of that item in stock in the document's warehouse. Typing
     filters; a whole serial and Enter (a scan) selects it; Space or Enter on the list toggles."""
 
@@ -378,6 +392,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
         w = self.query_one("#count", Static)
         w.update(count_text(n, q) + ("   (showing selected)" if self.only_selected else ""))
         w.set_class(n != q, "-short")
+        _tell_live(self, self.selected)
 
     # --- loading ------------------------------------------------------------------------------
     def load(self, *, append: bool = False) -> None:
