@@ -239,6 +239,17 @@ class _Prepared:
     lines: list[_Line]
 
 
+def check_quantity(item: str, tracked: bool, qty: Decimal, *, line: int | None = None) -> None:
+    """A line's quantity: above 0, and whole for an item tracked by serial number."""
+    where = f"Line {line} ({item})" if line is not None else item
+    if qty <= 0:
+        raise InvalidInput(f"{where}: the quantity must be more than 0.", line=line, item=item, field="quantity")
+    if tracked and qty != qty.to_integral_value():
+        raise QuantityNotWhole(
+            f"{where}: {item} is tracked by serial number, so the quantity must be whole, not {qty}.",
+            line=line, item=item, field="quantity")
+
+
 def _prepare(doc: DocumentIn, problems: list[Refusal]) -> _Prepared | None:
     kind = KINDS.get(doc.kind)
     if kind is None:
@@ -322,13 +333,14 @@ def _prepare(doc: DocumentIn, problems: list[Refusal]) -> _Prepared | None:
                     f"{where}: {item.code} does not track serial numbers; remove the serials from this line.",
                     line=position, item=item.code, field="serials"))
         else:
-            if qty != qty.to_integral_value():
-                problems.append(QuantityNotWhole(
-                    f"{where}: {item.code} is tracked by serial number, so the quantity must be whole, not {qty}.",
-                    line=position, item=item.code, field="quantity"))
-            elif len(raw.serials or []) != qty:
+            try:
+                check_quantity(item.code, item.tracked, qty, line=position)
+            except Refusal as r:
+                problems.append(r)
+            if qty == qty.to_integral_value() and len(raw.serials or []) != qty:
+                n = len(raw.serials or [])
                 problems.append(SerialCountMismatch(
-                    f"{where}: {len(raw.serials or [])} serial numbers for quantity {qty}",
+                    f"{where}: {n} serial number{'' if n == 1 else 's'} for quantity {qty}",
                     line=position, item=item.code, field="serials"))
             for s in serials:
                 first = seen.get((item.id, s))
@@ -401,16 +413,17 @@ def _serial_state(pairs) -> dict[tuple[int, str], tuple[int, str, int | None]]:
 
 
 def _latest_entries(serial_ids) -> dict[int, tuple]:
-    """{serial id: (ledger id, doc number, date, direction, warehouse id)} of each serial's latest effective movement."""
+    """{serial id: (ledger id, doc number, date, direction, warehouse id, doc kind)} of each serial's
+    latest effective movement."""
     out = {}
     for chunk in _chunks(serial_ids):
         cond, params = _in("serial_id", chunk)
         rows = _sql(
-            "SELECT l.serial_id, l.id, l.doc_number, l.at, l.direction, l.warehouse_id FROM ledger l "
+            "SELECT l.serial_id, l.id, l.doc_number, l.at, l.direction, l.warehouse_id, l.doc_kind FROM ledger l "
             f"JOIN (SELECT serial_id, MAX(id) AS m FROM ledger WHERE state = ? AND {cond} "
             "GROUP BY serial_id) x ON x.m = l.id", [EFFECTIVE, *params]).fetchall()
-        for sid, lid, number, at, d, wh in rows:
-            out[sid] = (lid, number, at, d, wh)
+        for sid, lid, number, at, d, wh, kind in rows:
+            out[sid] = (lid, number, at, d, wh, kind)
     return out
 
 
@@ -464,8 +477,9 @@ def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, 
         by = f" by {hist[1]} on {_day(hist[2])}" if hist else ""
         if why == "held":
             place = wh_codes.get(state[(item_id, code)][2], "?")
+            came = "moved in" if hist and hist[5] == "transfer" else "received"
             out.append(SerialInStock(
-                f"{where}: serial {code} is already in stock in {place}{', received' + by if by else ''}.",
+                f"{where}: serial {code} is already in stock in {place}{f', {came}' + by if by else ''}.",
                 serial=code, line=pos, item=item.code, document=hist[1] if hist else None))
         elif why == "unknown":
             out.append(SerialNotAvailable(
@@ -663,6 +677,14 @@ def get_document(number: str) -> DocumentView:
     if doc is None:
         raise NotFound(f"No document {number}.", document=number)
     return _view(doc)
+
+
+def document_kind(number: str) -> str:
+    """The kind of a saved document (one small query), or NotFound."""
+    row = Document.select(Document.kind).where(Document.number == (number or "").strip()).tuples().first()
+    if row is None:
+        raise NotFound(f"No document {number}.", document=number)
+    return row[0]
 
 
 def _view(doc: Document) -> DocumentView:

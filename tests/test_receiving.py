@@ -55,7 +55,7 @@ def test_every_problem_is_listed_at_once(stock):
             LineIn("CABLE", 1, None, ["C1"]),
         ]), operator="t")
     text = str(e.value)
-    assert "Line 1 (PHONE-X): 1 serial numbers for quantity 2" in text
+    assert "Line 1 (PHONE-X): 1 serial number for quantity 2" in text
     assert "Line 2 (TAB-9)" in text and "must be whole" in text
     assert "Line 3: no item NOPE" in text
     assert "Line 4 (CABLE): the quantity must be more than 0" in text

@@ -14,7 +14,7 @@ from tui.serial_entry import SerialEntryScreen, SerialPickerScreen
 
 
 async def add_line(pilot, item: str, qty: int | str) -> None:
-    await pilot.press("a")
+    await pilot.press("f4")
     await settle(pilot)
     await type_text(pilot, item)
     await pilot.press("enter")
@@ -123,13 +123,13 @@ async def test_save_refused_on_count_mismatch_then_accepted(url):
         await scan(pilot, "M-2")
         await pilot.press("f10")
         await settle(pilot)
-        assert "2/3 !" in [str(c) for c in doc.table.get_row_at(1)]
+        assert "2/3 !" in [str(c) for c in doc.table.get_row_at(1)][:2]
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Line 2 (PHONE-X): 2 serial numbers for quantity 3" in status_text(app)
         assert Document.select().count() == 0
         assert doc.doc.lines[1].serials == ["M-1", "M-2"]  # nothing typed is lost
-        await pilot.press("s")  # serials of the current line, from the line
+        await pilot.press("f6")  # serials of the current line, from the line
         await settle(pilot)
         await scan(pilot, "M-3")
         await pilot.press("f10", "ctrl+s")
@@ -148,13 +148,13 @@ async def test_serials_from_the_item_detail_of_the_line(url):
         await scan(pilot, "D-1")
         await pilot.press("f10")
         await settle(pilot)
-        await pilot.press("i")
+        await pilot.press("f3")
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, ItemDetailScreen)
         assert "Serial tracking: ON" in str(detail.query_one("#fields").content)
         assert [str(c) for c in detail.query_one("#serials").get_row_at(0)][:1] == ["OLD-1"]
-        await pilot.press("s")
+        await pilot.press("f6")
         await settle(pilot)
         entry = app.screen
         assert isinstance(entry, SerialEntryScreen) and entry.serials == ["D-1"]  # the same form, same line
@@ -180,7 +180,7 @@ async def test_receive_by_purchase_invoice_with_its_automatic_receipt(url):
         await settle(pilot)
         assert doc.view.generated and doc.view.generated.startswith("GR-")
         assert "stock movement on " + doc.view.generated in str(doc.query_one("#header").content)
-        await pilot.press("g")  # the linked goods receipt
+        await pilot.press("ctrl+g")  # the linked goods receipt
         await settle(pilot)
         assert app.screen.number == doc.view.generated
     assert stock_of("PHONE-X") == 2
@@ -235,7 +235,7 @@ async def test_issue_by_sales_invoice_and_a_serial_taken_meanwhile(url):
         await settle(pilot)
         assert f"serial S2 was issued by {other.number}" in status_text(app)
         assert doc.dirty and doc.doc.lines[0].serials == ["S1", "S2"]
-        await pilot.press("s")
+        await pilot.press("f6")
         await settle(pilot)
         picker = app.screen
         assert [k.value for k in picker.table.rows] == ["S1"]  # the picker shows what is still free
@@ -272,7 +272,7 @@ async def test_header_dialog_sets_partner_and_warehouse(url):
     small_price_list()
     async with app.run_test(size=(80, 24)) as pilot:
         doc = await new_document(pilot, "receipt")
-        await pilot.press("h")
+        await pilot.press("f7")
         await settle(pilot)
         dialog = app.screen
         from textual.widgets import Select
@@ -296,7 +296,7 @@ async def test_deleting_a_document_from_its_agenda(url):
         await settle(pilot)
         agenda = app.screen
         assert [r.number for r in agenda.rows] == [gr.number]
-        await pilot.press("d")
+        await pilot.press("f8")
         await settle(pilot)
         assert "Delete " + gr.number in str(app.screen.query_one("#question").content)
         await pilot.press("y")

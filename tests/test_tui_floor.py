@@ -52,7 +52,7 @@ async def test_two_hundred_scans_as_fast_as_keys_go(sqlite_url):
         await settle(pilot)
         app.new_document("receipt")
         await settle(pilot)
-        await pilot.press("a", *"PHONE-X", "enter")
+        await pilot.press("f4", *"PHONE-X", "enter")
         await settle(pilot)
         app.screen.query_one("#qty").value = "200"
         await pilot.press("enter")
@@ -100,7 +100,7 @@ async def main():
         await settle(pilot)
         app.new_document("receipt")
         await settle(pilot)
-        await pilot.press("a", *"PHONE-X", "enter")
+        await pilot.press("f4", *"PHONE-X", "enter")
         await settle(pilot)
         app.screen.query_one("#qty").value = "5"
         await pilot.press("enter")
@@ -136,7 +136,7 @@ asyncio.run(main())
         await settle(pilot)
         doc = app.screen
         assert isinstance(doc, DocumentScreen) and doc.doc.lines[0].serials == ["K-1", "K-2", "K-3"]
-        await pilot.press("s")
+        await pilot.press("f6")
         await settle(pilot)
         await burst(pilot, scans(["K-4", "K-5"]))
         await pilot.press("f10", "ctrl+s")
@@ -174,7 +174,7 @@ async def test_two_operators_pick_the_same_serial(sqlite_url):
         await settle(pilot)
         app.new_document("issue")
         await settle(pilot)
-        await pilot.press("a", *"PHONE-X", "enter")
+        await pilot.press("f4", *"PHONE-X", "enter")
         await settle(pilot)
         app.screen.query_one("#qty").value = "1"
         await pilot.press("enter")
@@ -186,7 +186,7 @@ async def test_two_operators_pick_the_same_serial(sqlite_url):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert f"serial C2 was issued by {bob.number}" in status_text(app)
-        await pilot.press("s")
+        await pilot.press("f6")
         await settle(pilot)
         assert [k.value for k in app.screen.table.rows] == ["C1", "C3"]
     assert [(s.status, s.issued_by) for s in find_serial("C2")] == [("issued", bob.number)]

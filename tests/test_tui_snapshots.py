@@ -15,6 +15,7 @@ from tui.app import SerialStockApp
 DAY = dt.date(2026, 3, 2)
 MOMENT = dt.datetime(2026, 3, 2, 9, 30)
 SIZES = [(40, 16), (80, 24)]
+FLOOR = [(20, 16), (40, 8)]  # handheld scanners: the floor flows must work there too
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_serial_agenda(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot, "1"))
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SIZES + FLOOR)
 def test_document(snap_compare, app, size):
     async def run(pilot):
         await _open(pilot, "2", "down", "enter")  # the receipt (the list is newest first)
@@ -63,13 +64,13 @@ def test_document(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=run)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SIZES + FLOOR)
 def test_serial_entry(snap_compare, app, size):
     async def run(pilot):
         await settle(pilot)
         pilot.app.new_document("receipt")
         await settle(pilot)
-        await pilot.press("a", *"PHONE-X", "enter")
+        await pilot.press("f4", *"PHONE-X", "enter")
         await settle(pilot)
         pilot.app.screen.query_one("#qty").value = "5"
         await pilot.press("enter")
@@ -81,13 +82,13 @@ def test_serial_entry(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=run)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SIZES + FLOOR)
 def test_picker(snap_compare, app, size):
     async def run(pilot):
         await settle(pilot)
         pilot.app.new_document("issue")
         await settle(pilot)
-        await pilot.press("a", *"PHONE-X", "enter")
+        await pilot.press("f4", *"PHONE-X", "enter")
         await settle(pilot)
         pilot.app.screen.query_one("#qty").value = "3"
         await pilot.press("enter")
@@ -101,3 +102,15 @@ def test_picker(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_item_detail(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=lambda pilot: _open(pilot, "6", "down", "enter"))
+
+
+@pytest.mark.parametrize("size", FLOOR + [(40, 16)])
+def test_lookup(snap_compare, app, size):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await scan(pilot, "PX000001")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)

@@ -14,9 +14,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, plain, Plain
+from .common import ConfirmScreen, StatusLine, call_store, describe, plain, Plain, KeyFooter
 
 
 class Agenda(Screen):
@@ -30,10 +30,12 @@ class Agenda(Screen):
     CAN_CREATE = True
     CAN_DELETE = True
 
+    # Keys a scanner cannot type by accident: F-keys, Insert/Delete. Any other key typed on the list
+    # goes into the search field (type to search).
     BINDINGS = [
-        Binding("n", "new", "New", id="agenda.new"),
-        Binding("slash,f3", "search", "Search", id="agenda.search"),
-        Binding("delete,d", "delete", "Delete", id="agenda.delete"),
+        Binding("f3", "search", "Search", id="agenda.search"),
+        Binding("f4,insert", "new", "New", id="agenda.new"),
+        Binding("f8,delete", "delete", "Delete", id="agenda.delete"),
         Binding("f5", "reload", "Refresh", id="agenda.refresh"),
         Binding("escape", "back", "Back", id="agenda.back"),
         Binding("down", "focus_list", "List", show=False, id="agenda.list"),
@@ -73,18 +75,18 @@ class Agenda(Screen):
         return None
 
     def empty_text(self) -> str:
-        return "Nothing here yet." + ("  n: new" if self.CAN_CREATE else "")
+        return "Nothing here yet." + ("  F4: new" if self.CAN_CREATE else "")
 
     # --- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Plain(self.TITLE, classes="screen-title", id="title")
-        yield Input(placeholder="Search (/)", compact=True, id="search")
+        yield Input(placeholder="Type to search", compact=True, id="search")
         table = DataTable(cursor_type="row", zebra_stripes=True, id="list")
         for label, width in self.COLUMNS:
             table.add_column(label, width=width, key=label)
         yield table
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable:
@@ -232,6 +234,25 @@ class Agenda(Screen):
 
     def action_focus_list(self) -> None:
         self.table.focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "new" and not self.CAN_CREATE:
+            return False
+        if action == "delete" and not self.CAN_DELETE:
+            return False
+        return True
+
+    def on_key(self, event) -> None:
+        """Type to search: a character typed on the list goes into the search field."""
+        search = self.query_one("#search", Input)
+        if self.focused is search or not event.character or not event.character.isprintable():
+            return
+        if event.character == " ":
+            return
+        event.stop()
+        event.prevent_default()
+        search.focus()
+        search.insert_text_at_cursor(event.character)
 
     # --- actions --------------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import catalog
 from store.agendas import document_rows, item_rows, partner_rows, warehouse_rows
@@ -13,7 +13,7 @@ from store.documents import KINDS, delete_document
 from store.lookups import find_serial, list_serials, stock_levels
 
 from .agenda import Agenda
-from .common import StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain
+from .common import StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain, KeyFooter
 from .dialogs import ChoiceDialog, RecordForm
 
 
@@ -115,6 +115,7 @@ class StockAgenda(Agenda):
     TITLE = "Stock"
     COLUMNS = [("Item", None), ("Wh", None), ("Quantity", None), ("Unit", None), ("Name", None)]
     CAN_CREATE = False
+    CAN_DELETE = False
 
     def fetch(self, search, after_row, limit):
         return stock_levels(item=None, after=(after_row.item, after_row.warehouse) if after_row else None,
@@ -180,8 +181,8 @@ STATUSES = [("in_stock", "In stock"), ("issued", "Issued"), (None, "All")]
 
 
 class SerialAgenda(Agenda):
-    """Serials with status, item, warehouse, received by and issued by. Filters: status (s), item (i),
-    warehouse (w), and the serial's beginning typed in the search. Holds a window of rows around the
+    """Serials with status, item, warehouse, received by and issued by. Filters: status (F6), item (F7),
+    warehouse (F4), and the serial's beginning typed in the search. Holds a window of rows around the
     cursor, never the whole list."""
 
     TITLE = "Serial Numbers"
@@ -189,10 +190,11 @@ class SerialAgenda(Agenda):
                ("Issued", None)]
     CAN_CREATE = False
     BINDINGS = [
-        Binding("s", "cycle_status", "Status", id="serials.status"),
-        Binding("i", "item_filter", "Item", id="serials.item"),
-        Binding("w", "cycle_warehouse", "Warehouse", id="serials.warehouse"),
+        Binding("f6", "cycle_status", "Status", id="serials.status"),
+        Binding("f7", "item_filter", "Item", id="serials.item"),
+        Binding("f4", "cycle_warehouse", "Warehouse", id="serials.warehouse"),
     ]
+    CAN_DELETE = False
 
     def __init__(self, *, item: str | None = None) -> None:
         super().__init__()
@@ -213,7 +215,7 @@ class SerialAgenda(Agenda):
             parts.append(self.item_filter)
         if self.warehouse_filter:
             parts.append(self.warehouse_filter)
-        self.query_one("#title", Static).update(f"Serial Numbers: {' / '.join(parts)}")
+        self.query_one("#title", Static).update(f"Serials: {' / '.join(parts)}")
 
     def _filters(self, search):
         return dict(item=self.item_filter, warehouse=self.warehouse_filter, status=STATUSES[self.status_index][0],
@@ -273,6 +275,7 @@ class SerialAgenda(Agenda):
 class SerialHistoryScreen(Screen):
     """One serial: what it is, where it is, and every movement."""
 
+    TITLE = "Serial history"
     BINDINGS = [Binding("escape", "back", "Back", id="history.back"),
                 Binding("f5", "reload", "Refresh", id="history.refresh")]
 
@@ -288,7 +291,7 @@ class SerialHistoryScreen(Screen):
         table.add_columns("When", "Document", "Move", "Wh", "By")
         yield table
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#moves").focus()

@@ -12,10 +12,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from .common import ConfirmScreen, HelpScreen, call_store, describe, Plain
+from .common import ConfirmScreen, HelpScreen, call_store, describe, Plain, KeyFooter
 
 # (title, class in tui.agendas): imported when first opened, to keep start-up quick
 AGENDAS = [
@@ -37,6 +37,8 @@ NEW_DOCUMENTS = [("receipt", "goods receipt"), ("issue", "goods issue"), ("purch
 class MenuScreen(Screen):
     """The agendas, numbered: a digit or arrows and Enter opens one."""
 
+    TITLE = "Menu"
+    HELP_EXTRA = [("1-9", "Open that agenda"), ("Up/Down, Enter", "Choose an agenda")]
     BINDINGS = [Binding("escape", "app.quit_ask", "Quit", id="menu.quit")]
 
     def compose(self) -> ComposeResult:
@@ -44,7 +46,7 @@ class MenuScreen(Screen):
         yield OptionList(*[Option(f"{i}. {name}", id=str(i - 1)) for i, (name, _) in enumerate(AGENDAS, start=1)],
                          id="menu")
         yield Plain("", id="summary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#menu").focus()
@@ -178,17 +180,21 @@ class SerialStockApp(App):
             self.pop_screen()
 
     def action_help(self) -> None:
+        """F1: the keys of this screen (its own and the app's, not the inner workings of its widgets)."""
         if isinstance(self.screen, HelpScreen):
             return
-        seen, keys = set(), []
-        for key, active in self.screen.active_bindings.items():
+        screen = self.screen
+        keys: list[tuple[str, str]] = list(getattr(screen, "HELP_EXTRA", []))
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for key, active in screen.active_bindings.items():
             b = active.binding
-            if not b.description or (b.action, b.description) in seen:
+            if active.node not in (screen, self) or not b.description or b.action.startswith("app.focus"):
                 continue
-            seen.add((b.action, b.description))
-            keys.append((self.get_key_display(b), b.description))
-        title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__
-        self.push_screen(HelpScreen(str(title), keys))
+            if screen.check_action(b.action, ()) is False:
+                continue
+            grouped.setdefault((b.action, b.description), []).append(self.get_key_display(Binding(key, b.action)))
+        keys += [("/".join(shown), description) for (_action, description), shown in grouped.items()]
+        self.push_screen(HelpScreen(str(getattr(screen, "TITLE", None) or type(screen).__name__), keys))
 
     def action_quit_ask(self) -> None:
         dirty = any(getattr(s, "dirty", False) for s in self.screen_stack)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Footer, Static
 
 from store.db import db
 from store.errors import Refusal
@@ -43,6 +44,14 @@ def describe(exc: Exception) -> str:
     return f"Database error: {exc}"
 
 
+class KeyFooter(Footer):
+    """The keys of the screen, compact: a 20-column handheld shows two or three. The command palette
+    (ctrl+p) is listed in F1 help instead of taking a footer slot."""
+
+    def __init__(self) -> None:
+        super().__init__(show_command_palette=False, compact=True)
+
+
 class Plain(Static):
     """Text shown as it is: item names and serials are data, not markup."""
 
@@ -53,57 +62,87 @@ class Plain(Static):
 
 class StatusLine(Plain):
     """One line for the last message: never a dialog between scans. Refusals are marked with '!'
-    (not by colour alone) and ring the bell."""
+    (not by colour alone) and ring the bell. A refusal stays for a moment even if a good scan follows
+    at once, so that a burst of scans cannot wipe it before it is read; refusals in a row are counted."""
 
     DEFAULT_CSS = """
-    StatusLine { height: auto; max-height: 4; width: 1fr; padding: 0 1; }
+    StatusLine { height: auto; max-height: 6; width: 1fr; padding: 0 1; }
     StatusLine.-error { background: $error 30%; text-style: bold; }
     StatusLine.-ok { background: $success 20%; }
     """
+    HOLD_SECONDS = 3.0
 
-    def say(self, text: str, *, error: bool = False, bell: bool = True) -> None:
+    _error_at = 0.0
+    _errors = 0
+
+    def say(self, text: str, *, error: bool = False, bell: bool = True, minor: bool = False) -> None:
+        """``minor``: routine news (a serial added) that must not wipe a refusal shown a moment ago."""
+        now = time.monotonic()
+        held = now - self._error_at < self.HOLD_SECONDS
+        if minor and not error and held:
+            return  # keep the refusal on screen; the good news is in the count
+        if error:
+            self._errors = self._errors + 1 if held and bell else 1
+            self._error_at = now
+            shown = f"! {text}" if self._errors == 1 else f"! ({self._errors} refused) {text}"
+        else:
+            self._errors = 0
+            self._error_at = 0.0
+            shown = text
         self.set_class(error, "-error")
         self.set_class(not error and bool(text), "-ok")
-        self.update(("! " + text) if error else text)
+        self.update(shown)
         if error and bell:
             self.app.bell()
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A question answered by y / n (Enter = yes, Esc = no)."""
+    """A question answered by y or n (Esc = no). Not by Enter, and not by a key that comes in a burst:
+    a scanner's burst must never answer a question."""
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 90%; max-width: 60; height: auto; border: thick $warning; padding: 0 1;
-                               background: $surface; }
+    ConfirmScreen > Vertical { width: 90%; max-width: 60; height: auto; max-height: 100%; border: thick $warning;
+                               padding: 0 1; background: $surface; }
     ConfirmScreen .keys { color: $text-muted; }
     """
+    BURST_SECONDS = 0.05  # a scanner types faster than this; a person does not
 
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
+        self._last_key = 0.0
+        self._in_burst = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(self.question, id="question")
-            yield Plain("y/Enter: yes   n/Esc: no", classes="keys")
+            yield Plain("y: yes   n/Esc: no", classes="keys")
+
+    def on_key(self, event) -> None:
+        # runs before the bindings are looked up (they are checked once the key has bubbled up)
+        now = time.monotonic()
+        self._in_burst = now - self._last_key < self.BURST_SECONDS
+        self._last_key = now
 
     def action_answer(self, yes: bool) -> None:
+        if yes and self._in_burst:
+            return
         self.dismiss(yes)
 
 
 class HelpScreen(ModalScreen[None]):
     """F1: the keys of the screen underneath, as they are bound now."""
 
-    BINDINGS = [Binding("escape,f1,q,enter", "dismiss_help", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss_help", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 95%; max-width: 70; height: 90%; border: thick $primary; background: $surface; }
-    HelpScreen DataTable { height: 1fr; }
+    HelpScreen > VerticalScroll { width: 95%; max-width: 70; height: 90%; border: thick $primary; background: $surface;
+                                  padding: 0 1; }
     """
 
     def __init__(self, title: str, keys: list[tuple[str, str]]) -> None:
@@ -112,13 +151,13 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Plain(f"Keys: {self.title_text}   (Esc closes)")
-            table = DataTable(cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Action")
-            for key, desc in self.keys:
-                table.add_row(*plain(key, desc))
-            yield table
+        common = [("F2", "Lookup a serial, item or EAN"), ("F9", "Back to the menu"),
+                  ("ctrl+p", "Command palette: every agenda and action"), ("ctrl+q", "Quit")]
+        lines = [f"{key}: {desc}" for key, desc in self.keys + common]
+        with VerticalScroll():
+            yield Plain(f"Keys: {self.title_text}", classes="screen-title")
+            yield Plain("\n".join(lines), id="keys")
+            yield Plain("Esc closes", classes="keys")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

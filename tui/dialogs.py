@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from store import catalog
 from store.agendas import ItemRow, item_rows, warehouse_rows
+from store.documents import check_quantity
 from store.serials import generate_serials, split_serials
 
 from .common import StatusLine, call_store, describe, Plain
@@ -140,11 +141,11 @@ class LineDialog(ModalScreen[LineResult | None]):
             self.query_one("#item", Input).focus()
             return
         try:
-            qty = catalog.clean_decimal(self.query_one("#qty", Input).value, "quantity", places=3)
-            if qty <= 0:
-                raise ValueError
-        except Exception:
-            status.say("The quantity must be a number above 0.", error=True)
+            qty = catalog.clean_decimal(self.query_one("#qty", Input).value, "quantity", places=3, minimum=None)
+            check_quantity(self.item.code, self.item.tracked, qty)
+        except Exception as exc:
+            status.say(describe(exc) if "quantity" in describe(exc).lower() else "The quantity must be a number.",
+                       error=True)
             self.query_one("#qty", Input).focus()
             return
         price_text = self.query_one("#price", Input).value.strip()
@@ -188,10 +189,12 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
         with VerticalScroll():
             yield Plain("Document header", classes="screen-title")
             yield Label("Warehouse" if self.kind != "transfer" else "From warehouse")
-            yield Select([], compact=True, allow_blank=True, prompt="(default)", id="warehouse")
+            current = [(c.warehouse, c.warehouse)] if c.warehouse else []
+            yield Select(current, value=c.warehouse if c.warehouse else Select.NULL, compact=True,
+                         allow_blank=not c.warehouse, id="warehouse")
             if self.kind == "transfer":
                 yield Label("To warehouse")
-                yield Select([], compact=True, allow_blank=True, id="to_warehouse")
+                yield Select([], compact=True, allow_blank=True, prompt="(choose)", id="to_warehouse")
             if self.kind != "transfer":
                 yield Label("Partner code")
                 yield Input(c.partner or "", compact=True, id="partner")
@@ -240,7 +243,8 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
                 return w.value
             return w.value.strip() or None
 
-        self.dismiss(HeaderResult(value("#warehouse"), value("#to_warehouse"), value("#partner"), date,
+        self.dismiss(HeaderResult(value("#warehouse") or self.current.warehouse, value("#to_warehouse"),
+                                  value("#partner"), date,
                                   value("#note") or "", value("#movement")))
 
     def action_cancel(self) -> None:

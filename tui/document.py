@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import catalog
 from store.agendas import ItemRow
@@ -27,9 +27,9 @@ from store.db import db
 from store.drafts import delete_draft, save_draft
 from store.errors import DocumentRefused
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_money, fmt_qty, plain, Plain
+from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_money, fmt_qty, plain, Plain, KeyFooter
 from .dialogs import HeaderDialog, HeaderResult, LineDialog
-from .serial_entry import SerialContext, count_text, serial_form
+from .serial_entry import ScanInput, SerialContext, count_text, route_scan_key, serial_form
 
 
 def _item_row(item) -> ItemRow:
@@ -37,18 +37,22 @@ def _item_row(item) -> ItemRow:
 
 
 class DocumentScreen(Screen):
+    # No plain letters: the scan field has the focus, and a scanned code must never run an action.
     BINDINGS = [
         Binding("ctrl+s,f10", "save", "Save", id="doc.save"),
-        Binding("a,insert", "add_line", "Add line", id="doc.add"),
-        Binding("s", "serials", "Serials", id="doc.serials"),
-        Binding("i", "item_detail", "Item", id="doc.item"),
-        Binding("h", "header", "Header", id="doc.header"),
-        Binding("delete,d", "remove_line", "Remove line", id="doc.remove"),
-        Binding("m", "toggle_movement", "Movement", id="doc.movement"),
-        Binding("g", "linked", "Linked doc", id="doc.linked"),
-        Binding("r", "create_stock_doc", "Make receipt/issue", id="doc.make"),
+        Binding("f4,insert", "add_line", "Add line", id="doc.add"),
+        Binding("f6", "serials", "Serials", id="doc.serials"),
+        Binding("f3", "item_detail", "Item", id="doc.item"),
+        Binding("f7", "header", "Header", id="doc.header"),
+        Binding("f8", "remove_line", "Remove line", id="doc.remove"),
+        Binding("ctrl+t", "toggle_movement", "Movement on/off", id="doc.movement"),
+        Binding("ctrl+g", "linked", "Linked doc", id="doc.linked"),
+        Binding("ctrl+r", "create_stock_doc", "Make receipt/issue", id="doc.make"),
+        Binding("f5", "reload", "Reload", id="doc.reload"),
+        Binding("down", "to_lines", "Lines", show=False, id="doc.lines"),
         Binding("escape", "back", "Back", id="doc.back"),
     ]
+    TITLE = "Document"
 
     def __init__(self, *, kind: str | None = None, number: str | None = None, draft=None) -> None:
         super().__init__()
@@ -70,16 +74,17 @@ class DocumentScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Plain("", classes="screen-title", id="title")
         yield Plain("", id="header")
+        yield ScanInput(placeholder="Scan item or type its code", compact=True, id="scan")
         table = DataTable(cursor_type="row", zebra_stripes=True, id="lines")
-        table.add_column("#", width=3, key="pos")
+        # what a handheld must see first: the item and its serial count; wider screens get the rest
         table.add_column("Item", key="item")
+        table.add_column("SN", key="sn")
         table.add_column("Qty", key="qty")
-        table.add_column("Serials", key="sn")
         table.add_column("Price", key="price")
         table.add_column("Name", key="name")
         yield table
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def status(self) -> StatusLine:
@@ -90,7 +95,7 @@ class DocumentScreen(Screen):
         return self.query_one("#lines", DataTable)
 
     def on_mount(self) -> None:
-        self.table.focus()
+        self.query_one("#scan").focus()
         if self.draft is not None:
             call_store(self, self._draft_items, done=self._resumed)
         elif self.number:
@@ -160,7 +165,7 @@ class DocumentScreen(Screen):
         wh, movement = defaults
         self.doc = DocumentIn(self.kind, [], warehouse=wh, date=dt.date.today(), generate_movement=movement)
         self._redraw()
-        self.status.say("a: add a line (item code, EAN or name)", bell=False)
+        self.status.say("Scan an item (or type its code, Enter), or F4 to add a line.", bell=False)
 
     def _load(self, number: str) -> None:
         def fetch():
@@ -185,8 +190,10 @@ class DocumentScreen(Screen):
     def _redraw(self, *, cursor: int | None = None) -> None:
         doc = self.doc
         kind = KINDS[doc.kind]
-        title = f"{kind.title} {self.number}" if self.number else f"New {kind.title.lower()}"
-        self.query_one("#title", Static).update(title + ("  (changed)" if self.dirty else ""))
+        title = f"{self.number} {kind.title.lower()}" if self.number else f"New {kind.title.lower()}"
+        if self.read_only:
+            title += " (read-only)"
+        self.query_one("#title", Static).update(("* " if self.dirty else "") + title)
         parts = [doc.warehouse or "?"]
         if doc.kind == "transfer":
             parts[0] = f"{doc.warehouse or '?'} -> {doc.to_warehouse or '?'}"
@@ -206,7 +213,7 @@ class DocumentScreen(Screen):
         t.clear()
         for pos, line in enumerate(doc.lines, start=1):
             item = self.items.get(line.item)
-            t.add_row(*plain(str(pos), line.item, fmt_qty(Decimal(line.quantity)), self._sn_text(line, item),
+            t.add_row(*plain(line.item, self._sn_text(line, item), fmt_qty(Decimal(line.quantity)),
                       fmt_money(line.price if line.price is not None else (item.price if item else 0)),
                       item.name if item else ""), key=str(pos))
         if doc.lines:
@@ -221,6 +228,60 @@ class DocumentScreen(Screen):
             return f"{n}/{fmt_qty(q)} !"
         return f"{n}/{int(q)}" + ("" if n == q else " !")
 
+    @property
+    def read_only(self) -> bool:
+        """A goods receipt/issue generated by an invoice changes only through its invoice."""
+        return bool(self.view and self.view.source)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        invoice = self.doc is not None and KINDS[self.doc.kind].generates
+        if action in ("toggle_movement", "create_stock_doc") and not invoice:
+            return False
+        if action == "linked" and not (self.view and (self.view.generated or self.view.source)):
+            return False
+        if action in ("save", "add_line", "remove_line", "header", "toggle_movement") and self.read_only:
+            return None  # shown dimmed: it cannot be done here
+        return True
+
+    def on_screen_resume(self) -> None:
+        if self.doc is not None:
+            self._redraw()  # serials entered on a form that was left by F9 are in the line already
+        self.refresh_bindings()
+
+    def on_key(self, event) -> None:
+        route_scan_key(self, event, self.query_one("#scan", ScanInput))
+
+    @on(ScanInput.Scanned, "#scan")
+    def _scanned(self, event: ScanInput.Scanned) -> None:
+        """An item scanned (EAN) or typed (code): its line form opens at the quantity."""
+        text = event.text.strip()
+        if not text or self.doc is None:
+            return
+        if self.read_only:
+            self.status.say(f"{self.number} changes only through its invoice {self.view.source}.", error=True)
+            return
+
+        def find():
+            item = catalog.find_item(text)
+            return _item_row(item) if item else None
+
+        def found(item):
+            if item is None:
+                self.status.say(f"No item has the code or EAN {text}; F4 finds one by name.", error=True)
+                return
+            self.app.push_screen(LineDialog(item=item, title=f"Line {len(self.doc.lines) + 1}"), self._line_added)
+
+        call_store(self, find, done=found, failed=lambda e: self.status.say(describe(e), error=True))
+
+    def action_to_lines(self) -> None:
+        self.table.focus()
+
+    def action_reload(self) -> None:
+        if self.number and not self.dirty:
+            self._load(self.number)
+        elif self.dirty:
+            self.status.say("Save or drop the changes first (Esc asks).", error=True, bell=False)
+
     def current_index(self) -> int | None:
         if not self.doc or not self.doc.lines:
             return None
@@ -234,7 +295,7 @@ class DocumentScreen(Screen):
 
     # --- lines --------------------------------------------------------------------------------
     def action_add_line(self) -> None:
-        if self.doc is None:
+        if self.doc is None or self.read_only:
             return
         self.app.push_screen(LineDialog(title=f"Line {len(self.doc.lines) + 1}"), self._line_added)
 
@@ -319,7 +380,7 @@ class DocumentScreen(Screen):
         else:
             self._redraw(cursor=index)
         n, q = len(line.serials), int(Decimal(line.quantity))
-        self.status.say(f"Line {index + 1} {line.item}: {count_text(n, q)}", error=(n != q), bell=False)
+        self.status.say(f"Line {index + 1} {line.item}: {count_text(n, q)}")
 
     def action_serials(self) -> None:
         i = self.current_index()
@@ -367,6 +428,11 @@ class DocumentScreen(Screen):
         if not linked:
             self.status.say("This document has no linked document.", error=True, bell=False)
             return
+        for screen in reversed(self.app.screen_stack[:-1]):
+            if isinstance(screen, DocumentScreen) and screen.number == linked:
+                while self.app.screen is not screen:  # it is open already: go back to it
+                    self.app.pop_screen()
+                return
         self.app.push_screen(DocumentScreen(number=linked))
 
     def action_create_stock_doc(self) -> None:

@@ -7,21 +7,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import catalog
 from store.agendas import ItemDetail, item_detail
 from store.lookups import list_serials
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain
+from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain, KeyFooter
 
 
 class ItemDetailScreen(Screen):
+    TITLE = "Item detail"
     PAGE = 100
     BINDINGS = [
-        Binding("s", "line_serials", "Line serials", id="item.serials"),
-        Binding("t", "toggle_tracking", "Tracking", id="item.tracking"),
-        Binding("e", "edit", "Edit", id="item.edit"),
+        Binding("f6", "line_serials", "Line serials", id="item.serials"),
+        Binding("ctrl+t", "toggle_tracking", "Tracking on/off", id="item.tracking"),
+        Binding("f7", "edit", "Edit", id="item.edit"),
         Binding("f5", "reload", "Refresh", id="item.refresh"),
         Binding("escape", "back", "Back", id="item.back"),
     ]
@@ -45,7 +46,7 @@ class ItemDetailScreen(Screen):
         serials.add_columns("Serial", "Wh", "Received by", "On")
         yield serials
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def status(self) -> StatusLine:

@@ -9,11 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from store.lookups import LookupResult, lookup
 
-from .common import Plain, StatusLine, call_store, describe, fmt_day, fmt_qty
+from .common import Plain, StatusLine, call_store, describe, fmt_day, fmt_qty, KeyFooter
 from .serial_entry import ScanInput
 
 
@@ -48,7 +47,13 @@ class LookupScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="lookup.back"),
         Binding("f5", "again", "Again", id="lookup.again"),
+        # the answer scrolls while the scan field keeps the focus for the next scan
+        Binding("down", "scroll(1)", "Scroll", show=False, id="lookup.down"),
+        Binding("up", "scroll(-1)", "Scroll up", show=False, id="lookup.up"),
+        Binding("pagedown", "scroll(5)", "Page down", show=False, id="lookup.pagedown"),
+        Binding("pageup", "scroll(-5)", "Page up", show=False, id="lookup.pageup"),
     ]
+    HELP_EXTRA = [("Enter/Tab", "End a scan: what it is, where it is"), ("Up/Down, PgUp/PgDn", "Scroll the answer")]
     TITLE = "Lookup"
 
     def __init__(self) -> None:
@@ -61,7 +66,7 @@ class LookupScreen(Screen):
         with VerticalScroll(id="answer-box"):
             yield Plain("", id="answer")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#scan").focus()
@@ -95,7 +100,11 @@ class LookupScreen(Screen):
         answer.update(describe_result(result))
         self.query_one("#answer-box").scroll_home(animate=False)
         n = len(result.serials) + len(result.items)
-        status.say(f"{result.text}: {n} found" + ("" if n == 1 else " (scroll)"), bell=False)
+        status.say(f"{result.text}: {n} found (Down scrolls)", bell=False)
+
+    def action_scroll(self, lines: int) -> None:
+        box = self.query_one("#answer-box")
+        box.scroll_relative(y=lines, animate=False)
 
     def action_again(self) -> None:
         if self.last:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from store.db import db
@@ -22,7 +22,7 @@ from store.errors import Refusal
 from store.lookups import list_serials, oldest_in_stock
 from store.serials import normalize_serial
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, plain, Plain
+from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, plain, Plain, KeyFooter
 from .dialogs import GenerateDialog, PasteDialog
 
 SHOWN = 500  # entered serials listed on screen (the newest); the count covers them all
@@ -96,6 +96,8 @@ class ScanInput(Input):
         def control(self) -> "ScanInput":
             return self.input
 
+    routed = False  # characters were typed into it while a list had the focus (route_scan_key)
+
     async def _on_key(self, event) -> None:
         if event.key in ("enter", "tab"):
             event.stop()
@@ -104,6 +106,29 @@ class ScanInput(Input):
             self.post_message(self.Scanned(self, text))
             return
         await super()._on_key(event)
+
+
+def route_scan_key(screen, event, scan: ScanInput, *, keep_space: bool = False) -> None:
+    """For a screen's on_key: a scan made while a list has the focus goes into the scan field, not to
+    the list (where its letters and its Enter would act on the row under the cursor). The focus stays
+    put until the terminator, so that every key of the burst arrives by the same way, in order."""
+    if screen.focused is scan or isinstance(screen.focused, Input):
+        return
+    if event.key in ("enter", "tab"):
+        if scan.routed and scan.value:
+            event.stop()
+            event.prevent_default()
+            scan.routed = False
+            text, scan.value = scan.value, ""
+            scan.post_message(ScanInput.Scanned(scan, text))
+            scan.focus()
+        return
+    ch = event.character
+    if ch and ch.isprintable() and not (keep_space and ch == " "):
+        event.stop()
+        event.prevent_default()
+        scan.routed = True
+        scan.insert_text_at_cursor(ch)
 
     def _on_paste(self, event) -> None:
         if any(sep in event.text for sep in "\n\r,;\t"):
@@ -115,11 +140,14 @@ class ScanInput(Input):
 
 
 class SerialEntryScreen(Screen[list[str] | None]):
-    live = None
     """Receiving: the focus stays in one input; each scan (Enter or Tab) adds a serial at once and a
     refused one rings the bell and says why on the status line.
 
     Scans end with Enter or Tab (see ScanInput)."""
+
+    TITLE = "Serial entry"
+    HELP_EXTRA = [("Enter/Tab", "End a scan: the serial is added"), ("Down", "To the list (Esc: back to the scan)")]
+    live = None  # told of every change (serial_form)
 
     BINDINGS = [
         Binding("f10", "done", "Done", id="entry.done"),
@@ -146,7 +174,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         yield ScanInput(placeholder="Scan or type serial", compact=True, id="scan")
         yield OptionList(id="entered")
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def status(self) -> StatusLine:
@@ -207,7 +235,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
             more = f" (+{len(refused) - 1} more)" if len(refused) > 1 else ""
             self.status.say(refused[0] + more, error=True)
         elif added:
-            self.status.say(f"Added {codes[-1].strip() if len(codes) == 1 else f'{added} serials'}.", bell=False)
+            self.status.say(f"Added {codes[-1].strip() if len(codes) == 1 else f'{added} serials'}.", minor=True)
         return added
 
     # --- scanning -----------------------------------------------------------------------------
@@ -272,6 +300,9 @@ class SerialEntryScreen(Screen[list[str] | None]):
                 ol.replace_option_prompt_at_index(offset + i, plain(code)[0])
 
     # --- other keys ---------------------------------------------------------------------------
+    def on_key(self, event) -> None:
+        route_scan_key(self, event, self.query_one("#scan", ScanInput))
+
     def action_to_list(self) -> None:
         self.query_one("#entered", OptionList).focus()
 
@@ -329,7 +360,9 @@ class SerialEntryScreen(Screen[list[str] | None]):
                 self.status.say("All serials of this line cleared.", bell=False)
             self.query_one("#scan", Input).focus()
 
-        self.app.push_screen(ConfirmScreen(f"Clear all {len(self.serials)} serials of this line?"), answered)
+        n = len(self.serials)
+        self.app.push_screen(ConfirmScreen(f"Clear {'the 1 serial' if n == 1 else f'all {n} serials'} of this line?"),
+                             answered)
 
     @on(OptionList.OptionSelected, "#entered")
     def _list_enter(self, event) -> None:
@@ -337,9 +370,13 @@ class SerialEntryScreen(Screen[list[str] | None]):
 
 
 class SerialPickerScreen(Screen[list[str] | None]):
-    live = None
     """Issuing: pick from the serials of that item in stock in the document's warehouse. Typing
     filters; a whole serial and Enter (a scan) selects it; Space or Enter on the list toggles."""
+
+    TITLE = "Serial picker"
+    HELP_EXTRA = [("Enter/Tab", "End a scan: the serial is selected if it is in stock here"),
+                  ("Down", "To the list"), ("Space/Enter", "On the list: select or deselect")]
+    live = None  # told of every change (serial_form)
 
     PAGE = 100
     BINDINGS = [
@@ -372,7 +409,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
         table.add_column("Received", key="received")
         yield table
         yield StatusLine("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def status(self) -> StatusLine:
@@ -503,7 +540,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
             call_store(self, check_serial, self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
                        document=self.ctx.document, group="picker-scan",
                        done=lambda _, code=code: (self._set_mark(code, True),
-                                                  self.status.say(f"Selected {code}.", bell=False)),
+                                                  self.status.say(f"Selected {code}.", minor=True)),
                        failed=failed)
 
     def action_oldest(self) -> None:
@@ -518,7 +555,8 @@ class SerialPickerScreen(Screen[list[str] | None]):
                     self.selected.append(c)
                     self._set_mark(c, True)
             self._update_count()
-            self.status.say(f"Took the {len(codes)} oldest in stock." if codes else "Nothing more in stock here.",
+            self.status.say((f"Took the oldest in stock: {', '.join(codes)}." if len(codes) <= 3 else
+                             f"Took the {len(codes)} oldest in stock.") if codes else "Nothing more in stock here.",
                             error=not codes)
 
         call_store(self, oldest_in_stock, self.ctx.item, self.ctx.warehouse or "", need,
@@ -540,6 +578,9 @@ class SerialPickerScreen(Screen[list[str] | None]):
             self._show_selected()
         self._update_count()
         self.status.say("Selection cleared.", bell=False)
+
+    def on_key(self, event) -> None:
+        route_scan_key(self, event, self.query_one("#scan", ScanInput), keep_space=True)
 
     def action_to_list(self) -> None:
         self.table.focus()
