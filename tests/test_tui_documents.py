@@ -319,3 +319,41 @@ async def test_leaving_an_unsaved_document_asks_first(url):
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is doc
+
+
+async def test_invoice_without_movement_creates_its_receipt_later(url):
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = await new_document(pilot, "purchase_invoice")
+        await pilot.press("ctrl+t")  # generate stock movement: off
+        await add_line(pilot, "PHONE-X", 1)
+        await scan(pilot, "LATER-1")
+        await pilot.press("f10", "ctrl+s")
+        await settle(pilot)
+        assert doc.view.generate_movement is False and doc.view.generated is None
+        assert "stock movement off" in str(doc.query_one("#header").content)
+        assert stock_of("PHONE-X") == 0
+        await pilot.press("ctrl+r")  # create the goods receipt now
+        await settle(pilot)
+        assert doc.view.generated and doc.view.generated.startswith("GR-")
+        assert "Created " + doc.view.generated in status_text(app)
+    assert stock_of("PHONE-X") == 1
+
+
+async def test_generated_receipt_is_read_only(url):
+    app = app_on(url)
+    small_price_list()
+    inv = save_document(DocumentIn("purchase_invoice", [LineIn("PHONE-X", 1, None, ["RO-1"])]), operator="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(DocumentScreen(number=inv.generated))
+        await settle(pilot)
+        doc = app.screen
+        assert "(read-only)" in str(doc.query_one("#title").content)
+        await pilot.press(*"CABLE", "enter")
+        await settle(pilot)
+        assert f"changes only through its invoice {inv.number}" in status_text(app)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert app.screen.number == inv.number
