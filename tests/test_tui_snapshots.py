@@ -38,6 +38,13 @@ def app(tmp_path, monkeypatch):
 async def _open(pilot, *keys):
     await settle(pilot)
     await pilot.press(*keys)
+    await _steady(pilot)
+
+
+async def _steady(pilot):
+    """Workers done, then a moment for the tables to measure their new rows and repaint."""
+    await settle(pilot)
+    await pilot.pause(0.2)
     await settle(pilot)
 
 
@@ -77,7 +84,7 @@ def test_serial_entry(snap_compare, app, size):
         await settle(pilot)
         for code in ("NEW-1", "NEW-2", "PX000005"):
             await scan(pilot, code)
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run)
 
@@ -94,7 +101,7 @@ def test_picker(snap_compare, app, size):
         await pilot.press("enter")
         await settle(pilot)
         await scan(pilot, "PX000004")
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run)
 
@@ -111,6 +118,6 @@ def test_lookup(snap_compare, app, size):
         await pilot.press("f2")
         await settle(pilot)
         await scan(pilot, "PX000001")
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run)
