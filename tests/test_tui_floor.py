@@ -190,3 +190,38 @@ async def test_two_operators_pick_the_same_serial(sqlite_url):
         await settle(pilot)
         assert [k.value for k in app.screen.table.rows] == ["C1", "C3"]
     assert [(s.status, s.issued_by) for s in find_serial("C2")] == [("issued", bob.number)]
+
+
+async def test_pasting_a_supplier_list_into_the_scan_field(sqlite_url):
+    from textual import events
+
+    app = app_on(sqlite_url)
+    small_price_list()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        app.new_document("receipt")
+        await settle(pilot)
+        await pilot.press("f4", *"PHONE-X", "enter")
+        await settle(pilot)
+        app.screen.query_one("#qty").value = "4"
+        await pilot.press("enter")
+        await settle(pilot)
+        entry = app.screen
+        app._driver.send_message(events.Paste("PST-1\nPST-2, PST-3;PST-1\n\n"))
+        await settle(pilot)
+        assert entry.serials == ["PST-1", "PST-2", "PST-3"]
+        assert "PST-1 is entered already" in status_text(app)
+
+
+async def test_a_scan_at_the_menu_opens_nothing(sqlite_url):
+    app = app_on(sqlite_url)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        await burst(pilot, scans(["LT14-002617"]))
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MenuScreen" and len(app.screen_stack) == 2
+        await pilot.press("3")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert app.screen.TITLE == "Purchase Invoices"

@@ -20,6 +20,9 @@ FLOOR = [(20, 16), (40, 8)]  # handheld scanners: the floor flows must work ther
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)  # no blinking: pictures are stable
     monkeypatch.setattr("store.documents.utcnow", lambda: MOMENT)
     monkeypatch.setattr("store.models.utcnow", lambda: MOMENT)
     dbm.connect(f"sqlite:///{tmp_path / 'snap.db'}")

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, plain, Plain, KeyFooter
+from .common import ConfirmScreen, Plain, StatusLine, call_store, describe, fit_columns, plain, KeyFooter
 
 
 class Agenda(Screen):
@@ -164,8 +164,10 @@ class Agenda(Screen):
         self.rows, self.more_after, self.more_before = rows, more_after, more_before
         with self.app.batch_update():
             t.clear()
-            for row, key in zip(rows, new_keys):
-                t.add_row(*plain(*self.cells(row)), key=key)
+            cells = [self.cells(row) for row in rows]
+            for row_cells, key in zip(cells, new_keys):
+                t.add_row(*plain(*row_cells), key=key)
+            fit_columns(t, cells)
             if cursor_index is None:
                 cursor_index = new_keys.index(keep_key) if keep_key in new_keys else min(max(old_index, 0), len(rows) - 1)
             if rows:
@@ -282,6 +284,8 @@ class Agenda(Screen):
         if row is None:
             return
         what = self.delete_row(row)
+        if what is False:  # refused, and said why
+            return
         if what is None:
             self.status.say("This list has nothing to delete.", error=True, bell=False)
             return

@@ -5,6 +5,7 @@ Every screen calls store services only, in thread workers (tui.common.call_store
 from __future__ import annotations
 
 import gc
+import time
 from functools import partial
 
 from textual import on
@@ -68,12 +69,33 @@ class MenuScreen(Screen):
     def _open(self, event: OptionList.OptionSelected) -> None:
         self.app.open_agenda(int(event.option.id))
 
+    BURST_SECONDS = 0.06
+    _last_key = 0.0
+    _pending = None
+
     def on_key(self, event) -> None:
+        """A digit opens its agenda, unless it is part of a scan: a scanner's burst (keys faster than a
+        person types) is dropped here whole, Enter included, instead of opening agenda after agenda."""
+        now = time.monotonic()
+        in_burst = now - self._last_key < self.BURST_SECONDS
+        self._last_key = now
+        if in_burst:
+            if self._pending is not None:
+                self._pending.stop()
+                self._pending = None
+            event.stop()
+            event.prevent_default()
+            self.app.bell()
+            return
         if event.character and event.character.isdigit() and event.character != "0":
             i = int(event.character) - 1
             if i < len(AGENDAS):
                 event.stop()
-                self.app.open_agenda(i)
+                self._pending = self.set_timer(self.BURST_SECONDS, lambda: self._open_pending(i))
+
+    def _open_pending(self, index: int) -> None:
+        self._pending = None
+        self.app.open_agenda(index)
 
 
 class SerialStockCommands(Provider):
@@ -188,8 +210,8 @@ class SerialStockApp(App):
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in screen.active_bindings.items():
             b = active.binding
-            if active.node not in (screen, self) or not b.description or b.action.startswith("app.focus"):
-                continue
+            if active.node is not screen or not b.description or not b.id or b.id.startswith("app."):
+                continue  # the screen's own keys; the app's are listed by the help screen itself
             if screen.check_action(b.action, ()) is False:
                 continue
             grouped.setdefault((b.action, b.description), []).append(self.get_key_display(Binding(key, b.action)))

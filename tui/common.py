@@ -181,3 +181,13 @@ def fmt_day(value) -> str:
 def plain(*cells) -> list:
     """Cells shown as they are: a serial like [x]1 must not be taken for markup."""
     return [c if isinstance(c, Text) else Text(str(c)) for c in cells]
+
+
+def fit_columns(table: DataTable, rows: list[list], *, cap: int = 40) -> None:
+    """Size every column to its widest cell now, at once. DataTable measures new rows only when it
+    next goes idle, and a table refilled under load could be painted with header-wide columns."""
+    for index, column in enumerate(table.ordered_columns):
+        widest = max([len(str(column.label))] + [len(str(r[index])) for r in rows if index < len(r)])
+        column.width = min(widest, cap)
+        column.auto_width = False
+    table.refresh()

@@ -27,7 +27,7 @@ from store.db import db
 from store.drafts import delete_draft, save_draft
 from store.errors import DocumentRefused
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_money, fmt_qty, plain, Plain, KeyFooter
+from .common import ConfirmScreen, StatusLine, call_store, describe, fit_columns, fmt_money, fmt_qty, plain, Plain, KeyFooter
 from .dialogs import HeaderDialog, HeaderResult, LineDialog
 from .serial_entry import ScanInput, SerialContext, count_text, route_scan_key, serial_form
 
@@ -209,15 +209,19 @@ class DocumentScreen(Screen):
             parts.append(doc.note)
         self.query_one("#header", Static).update(" | ".join(parts))
         t = self.table
-        row = t.cursor_row if cursor is None else cursor
+        cursor_row = t.cursor_row if cursor is None else cursor
         t.clear()
+        cells = []
         for pos, line in enumerate(doc.lines, start=1):
             item = self.items.get(line.item)
-            t.add_row(*plain(line.item, self._sn_text(line, item), fmt_qty(Decimal(line.quantity)),
-                      fmt_money(line.price if line.price is not None else (item.price if item else 0)),
-                      item.name if item else ""), key=str(pos))
+            row = [line.item, self._sn_text(line, item), fmt_qty(Decimal(line.quantity)),
+                   fmt_money(line.price if line.price is not None else (item.price if item else 0)),
+                   item.name if item else ""]
+            cells.append(row)
+            t.add_row(*plain(*row), key=str(pos))
+        fit_columns(t, cells)
         if doc.lines:
-            t.move_cursor(row=min(max(row, 0), len(doc.lines) - 1), animate=False)
+            t.move_cursor(row=min(max(cursor_row, 0), len(doc.lines) - 1), animate=False)
 
     def _sn_text(self, line: LineIn, item: ItemRow | None) -> str:
         if not item or not item.tracked:
@@ -257,8 +261,7 @@ class DocumentScreen(Screen):
         text = event.text.strip()
         if not text or self.doc is None:
             return
-        if self.read_only:
-            self.status.say(f"{self.number} changes only through its invoice {self.view.source}.", error=True)
+        if self._refuse_read_only():
             return
 
         def find():
@@ -303,6 +306,7 @@ class DocumentScreen(Screen):
         if result is None:
             return
         self.items[result.item.code] = result.item
+        self.status.say(f"Line {len(self.doc.lines) + 1}: {result.item.code} x {fmt_qty(result.quantity)}", bell=False)
         self.doc.lines.append(LineIn(result.item.code, result.quantity, result.price, []))
         index = len(self.doc.lines) - 1
         self._changed(cursor=index)
@@ -312,7 +316,7 @@ class DocumentScreen(Screen):
     @on(DataTable.RowSelected, "#lines")
     def _edit_line(self, event: DataTable.RowSelected) -> None:
         i = self.current_index()
-        if i is None:
+        if i is None or self._refuse_read_only():
             return
         line = self.doc.lines[i]
 
@@ -329,7 +333,7 @@ class DocumentScreen(Screen):
 
     def action_remove_line(self) -> None:
         i = self.current_index()
-        if i is None:
+        if i is None or self._refuse_read_only():
             return
         line = self.doc.lines[i]
         extra = f", {len(line.serials)} serials" if line.serials else ""
@@ -353,7 +357,15 @@ class DocumentScreen(Screen):
         warehouse = self.doc.warehouse
         return SerialContext(self.doc.kind, item.code, item.name, int(q), warehouse, self.number, index + 1)
 
+    def _refuse_read_only(self) -> bool:
+        if self.read_only:
+            self.status.say(f"{self.number} changes only through its invoice {self.view.source} (ctrl+g).",
+                            error=True)
+        return self.read_only
+
     def _open_serials(self, index: int) -> None:
+        if self._refuse_read_only():
+            return
         ctx = self.serial_context(index)
         if ctx is None:
             return
@@ -397,7 +409,7 @@ class DocumentScreen(Screen):
 
     # --- header and invoice settings ----------------------------------------------------------
     def action_header(self) -> None:
-        if self.doc is None:
+        if self.doc is None or self._refuse_read_only():
             return
         d = self.doc
         current = HeaderResult(d.warehouse, d.to_warehouse, d.partner, d.date or dt.date.today(), d.note,
@@ -430,6 +442,10 @@ class DocumentScreen(Screen):
             return
         for screen in reversed(self.app.screen_stack[:-1]):
             if isinstance(screen, DocumentScreen) and screen.number == linked:
+                if self.dirty:
+                    self.status.say("Save (ctrl+s) or drop (Esc) the changes before going back to "
+                                    f"{linked}.", error=True)
+                    return
                 while self.app.screen is not screen:  # it is open already: go back to it
                     self.app.pop_screen()
                 return
@@ -478,6 +494,9 @@ class DocumentScreen(Screen):
         self.status.say(text, error=True)
 
     def action_back(self) -> None:
+        if self.focused is self.table:
+            self.query_one("#scan").focus()
+            return
         if not self.dirty:
             self.app.pop_screen()
             return

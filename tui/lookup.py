@@ -97,10 +97,13 @@ class LookupScreen(Screen):
             answer.update("")
             status.say(f"{result.text}: no serial, item or EAN has this code.", error=True)
             return
-        answer.update(describe_result(result))
-        self.query_one("#answer-box").scroll_home(animate=False)
+        text = describe_result(result)
+        answer.update(text)
+        box = self.query_one("#answer-box")
+        box.scroll_home(animate=False)
         n = len(result.serials) + len(result.items)
-        status.say(f"{result.text}: {n} found (Down scrolls)", bell=False)
+        more = " (Down scrolls)" if text.count("\n") + 1 > box.size.height else ""
+        status.say(f"{result.text}: {n} found{more}", bell=False)
 
     def action_scroll(self, lines: int) -> None:
         box = self.query_one("#answer-box")

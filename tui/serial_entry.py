@@ -22,7 +22,7 @@ from store.errors import Refusal
 from store.lookups import list_serials, oldest_in_stock
 from store.serials import normalize_serial
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, plain, Plain, KeyFooter
+from .common import ConfirmScreen, StatusLine, call_store, describe, fit_columns, fmt_day, plain, Plain, KeyFooter
 from .dialogs import GenerateDialog, PasteDialog
 
 SHOWN = 500  # entered serials listed on screen (the newest); the count covers them all
@@ -107,6 +107,14 @@ class ScanInput(Input):
             return
         await super()._on_key(event)
 
+    def _on_paste(self, event) -> None:
+        if any(sep in event.text for sep in "\n\r,;\t"):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Many(self, event.text))
+            return
+        super()._on_paste(event)
+
 
 def route_scan_key(screen, event, scan: ScanInput, *, keep_space: bool = False) -> None:
     """For a screen's on_key: a scan made while a list has the focus goes into the scan field, not to
@@ -130,13 +138,6 @@ def route_scan_key(screen, event, scan: ScanInput, *, keep_space: bool = False) 
         scan.routed = True
         scan.insert_text_at_cursor(ch)
 
-    def _on_paste(self, event) -> None:
-        if any(sep in event.text for sep in "\n\r,;\t"):
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Many(self, event.text))
-            return
-        super()._on_paste(event)
 
 
 class SerialEntryScreen(Screen[list[str] | None]):
@@ -452,6 +453,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
             t.add_row(*plain("[x]" if r.code in chosen else "[ ]", r.code,
                       f"{r.received_by or ''} {fmt_day(r.received_on)}".strip()),
                       key=r.code)
+        fit_columns(t, [["[x]", r.code, f"{r.received_by or ''} {fmt_day(r.received_on)}"] for r in self.rows])
         if not self.rows and not append:
             self.status.say("No serial of this item in stock here matches." if self.query_one("#scan", Input).value
                             else f"No {self.ctx.item} in stock in {self.ctx.warehouse}.", bell=False)
