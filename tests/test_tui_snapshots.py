@@ -39,8 +39,14 @@ def app(tmp_path, monkeypatch):
 
 
 async def _open(pilot, *keys):
+    """A menu digit, then any further keys once its agenda is open (keys closer together than a
+    person types are taken for a scanner's burst by the menu)."""
     await settle(pilot)
-    await pilot.press(*keys)
+    if keys:
+        await pilot.press(keys[0])
+        await pilot.pause(0.15)
+        await _steady(pilot)
+        await pilot.press(*keys[1:])
     await _steady(pilot)
 
 
