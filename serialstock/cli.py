@@ -60,7 +60,27 @@ def _cmd_tui(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands whose modules are heavy to import (openpyxl; the web stack) are registered only when the
+# command line names them, or asks for help, so that opening the app stays quick.
+PLUGINS = {
+    "serialstock.cli_excel": ("template", "import", "export"),
+    "serialstock.cli_api": ("api", "token"),
+}
+
+
+def _plugins_for(argv: list[str]) -> list:
+    import importlib
+
+    words = set(argv)
+    wanted = bool(words & {"-h", "--help"})
+    out = []
+    for module, commands in PLUGINS.items():
+        if wanted or words & set(commands):
+            out.append(importlib.import_module(module))
+    return out
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="serialstock", description="Stock tracked by serial number, in the terminal.")
     p.add_argument("--db", metavar="URL", help="database URL: sqlite:///file.db or postgresql://user@host/db "
                    "(default: $SERIALSTOCK_DB, else ~/.local/share/serialstock/serialstock.db)")
@@ -70,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("lookup", help="open the app on the quick lookup: scan a serial, item code or EAN")
     sub.add_parser("check", help="verify stock, serials and ledger agree; exit 1 listing each problem")
     sub.add_parser("demo", help="fill an empty database with demo data")
+    for plugin in _plugins_for(sys.argv[1:] if argv is None else argv):
+        plugin.register(sub)
     return p
 
 
@@ -82,7 +104,7 @@ def _skip_postgres_driver() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     url = resolve_url(args.db)
     if not is_postgres_url(url):
         _skip_postgres_driver()
@@ -94,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseError as exc:
         print(f"serialstock: {exc}", file=sys.stderr)
         return 2
-    handler = {"check": _cmd_check, "demo": _cmd_demo}.get(args.command, _cmd_tui)
+    handlers = {"check": _cmd_check, "demo": _cmd_demo}
+    for plugin in _plugins_for([args.command] if args.command else []):
+        handlers.update(plugin.HANDLERS)
+    args.operator = operator_name(args.operator)
+    handler = handlers.get(args.command, _cmd_tui)
     return handler(args)
 
 

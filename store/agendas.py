@@ -59,8 +59,9 @@ def item_rows(search: str | None = None, *, after: str | None = None, limit: int
 
 
 def document_rows(kinds, search: str | None = None, *, before_id: int | None = None,
-                  limit: int = 100) -> list[DocumentRow]:
-    """Documents of the given kinds, newest first."""
+                  limit: int = 100, warehouse: str | None = None, partner: str | None = None,
+                  date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[DocumentRow]:
+    """Documents of the given kinds, newest first; ``warehouse`` matches either side of a transfer."""
     wh = {w.id: w.code for w in Warehouse.select(Warehouse.id, Warehouse.code)}
     Src = Document.alias()
     q = (Document.select(Document, Partner.code.alias("partner_code"), Src.number.alias("source_number"))
@@ -72,6 +73,17 @@ def document_rows(kinds, search: str | None = None, *, before_id: int | None = N
         q = q.where(Document.number.contains(s) | Document.note.contains(s) | Partner.code.startswith(s))
     if before_id is not None:
         q = q.where(Document.id < before_id)
+    if warehouse:
+        w = Warehouse.get_or_none(Warehouse.code == warehouse.strip())
+        if w is None:
+            return []
+        q = q.where((Document.warehouse == w.id) | (Document.to_warehouse == w.id))
+    if partner:
+        q = q.where(Partner.code == partner.strip())
+    if date_from is not None:
+        q = q.where(Document.date >= date_from)
+    if date_to is not None:
+        q = q.where(Document.date <= date_to)
     docs = list(q.objects())
     counts = {}
     if docs:

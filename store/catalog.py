@@ -183,6 +183,28 @@ def create_warehouse(code, name) -> Warehouse:
 
 
 @write_transaction
+def update_warehouse(code, *, new_code=None, name=None, make_default: bool = False) -> Warehouse:
+    """Rename a warehouse or change its code (documents and stock follow it: they refer to it, not to
+    its code); ``make_default``: documents that name no warehouse use this one from now on."""
+    wh = get_warehouse(code) if code is not None and str(code).strip() else None
+    if wh is None:
+        raise NotFound("Which warehouse? None was given.", field="warehouse")
+    if new_code is not None:
+        new_code = clean_text(new_code, "code", max_length=32)
+        if new_code != wh.code and Warehouse.select().where(Warehouse.code == new_code).exists():
+            raise AlreadyExists(f"A warehouse with code {new_code} already exists.", field="code")
+        wh.code = new_code
+    if name is not None:
+        wh.name = clean_text(name, "name", max_length=200)
+    wh.save()
+    if make_default and not wh.is_default:
+        Warehouse.update(is_default=False).where(Warehouse.id != wh.id).execute()
+        Warehouse.update(is_default=True).where(Warehouse.id == wh.id).execute()
+        wh = Warehouse.get_by_id(wh.id)
+    return wh
+
+
+@write_transaction
 def delete_warehouse(code) -> None:
     wh = get_warehouse(code)
     used = (Document.select().where((Document.warehouse == wh) | (Document.to_warehouse == wh)).exists()
@@ -228,6 +250,23 @@ def delete_partner(code) -> None:
     if Document.select().where(Document.partner == p).exists():
         raise InUse(f"Partner {p.code} is used on documents; it cannot be deleted.", field="partner")
     p.delete_instance()
+
+
+@write_transaction
+def update_partner(code, *, new_code=None, name=None) -> Partner:
+    """Rename a partner or change its code (documents refer to it, not to its code)."""
+    p = get_partner(code)
+    if p is None:
+        raise NotFound("Which partner? None was given.", field="partner")
+    if new_code is not None:
+        new_code = clean_text(new_code, "code", max_length=32)
+        if new_code != p.code and Partner.select().where(Partner.code == new_code).exists():
+            raise AlreadyExists(f"A partner with code {new_code} already exists.", field="code")
+        p.code = new_code
+    if name is not None:
+        p.name = clean_text(name, "name", max_length=200)
+    p.save()
+    return p
 
 
 def list_partners(search: str | None = None, *, after: str | None = None, limit: int = 100) -> list[Partner]:

@@ -10,15 +10,19 @@ Default: $SERIALSTOCK_DB, else an SQLite file in $XDG_DATA_HOME/serialstock/ (~/
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import os
 import random
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import peewee
 from peewee import DatabaseProxy
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from .errors import DatabaseError, Refusal
 
@@ -36,10 +40,13 @@ SQLITE_PRAGMAS = {
 from .urls import default_sqlite_path, is_postgres_url, resolve_url  # noqa: E402,F401  (re-exported)
 
 
-def make_database(url: str) -> peewee.Database:
-    """Build (not connect) a peewee Database for a URL, refusing URLs that would surprise."""
+def make_database(url: str, *, pool: int | None = None) -> peewee.Database:
+    """Build (not connect) a peewee Database for a URL, refusing URLs that would surprise.
+
+    ``pool``: keep up to that many connections open for reuse (for a server that opens and closes a
+    connection per request from many threads); None: a plain connection per thread."""
     if "://" not in url:
-        return _sqlite(url)
+        return _sqlite(url, pool)
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "sqlite":
@@ -52,26 +59,35 @@ def make_database(url: str) -> peewee.Database:
         path = unquote(parsed.path[1:])
         if not path:
             raise DatabaseError(f"Bad SQLite URL {url!r}: it names no file.")
-        return _sqlite(path)
+        return _sqlite(path, pool)
     if scheme in ("postgresql", "postgres"):
         if not parsed.path or parsed.path == "/":
             raise DatabaseError(f"Bad PostgreSQL URL {url!r}: it names no database (postgresql://user@host/dbname).")
-        return peewee.PostgresqlDatabase(
+        cls, extra = peewee.PostgresqlDatabase, {}
+        if pool:
+            cls, extra = PooledPostgresqlDatabase, {"max_connections": pool, "stale_timeout": 300, "timeout": 30}
+        return cls(
             unquote(parsed.path[1:]),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or None,
             port=parsed.port or None,
             autorollback=False,
+            **extra,
         )
     raise DatabaseError(f"Unknown database URL {url!r}: use sqlite:///file.db or postgresql://user@host/dbname.")
 
 
-def _sqlite(path: str) -> peewee.SqliteDatabase:
+def _sqlite(path: str, pool: int | None = None) -> peewee.SqliteDatabase:
     if path == ":memory:" or path.startswith("file::memory"):
         raise DatabaseError("An in-memory database is not supported: every screen and worker needs the same file.")
     parent = Path(path).expanduser().resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
+    if pool:  # a pooled connection moves between threads: sqlite3 must allow that
+        return PooledSqliteDatabase(
+            str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10,
+            max_connections=pool, stale_timeout=300, check_same_thread=False,
+        )
     return peewee.SqliteDatabase(
         str(Path(path).expanduser()), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10
     )
@@ -85,12 +101,12 @@ def is_postgres() -> bool:
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 
 
-def connect(url: str | None = None, *, migrate: bool = True) -> peewee.Database:
+def connect(url: str | None = None, *, migrate: bool = True, pool: int | None = None) -> peewee.Database:
     """Open the database named by ``url`` (see resolve_url), bind every model to it and bring
-    its schema up to date. Returns the peewee Database."""
+    its schema up to date. Returns the peewee Database (``pool``: see make_database)."""
     from .migrations import ensure_schema
 
-    database = make_database(resolve_url(url))
+    database = make_database(resolve_url(url), pool=pool)
     if db.obj is not None and db.obj is not database:
         try:
             db.obj.close()
@@ -105,6 +121,38 @@ def connect(url: str | None = None, *, migrate: bool = True) -> peewee.Database:
         ensure_schema()
     return database
 
+
+class _FifoLock:
+    """A lock handed to its waiters in arrival order (a plain Lock lets a thread that just released it
+    take it again ahead of the others)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        gate.acquire()  # released by the holder, which hands the lock over without unlocking it
+
+    def __exit__(self, *exc) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+# SQLite lets one writer in at a time and makes the others poll with growing sleeps (busy_timeout),
+# which under many threads gives seconds of tail latency. Threads of one process queue here instead,
+# in order, before BEGIN IMMEDIATE; other processes are still kept apart by SQLite's own lock.
+_sqlite_writers = _FifoLock()
 
 _RETRY_MARKERS = ("database is locked", "deadlock detected", "could not serialize", "database table is locked")
 
@@ -128,8 +176,9 @@ def write_transaction(fn):
         attempts = 6
         for attempt in range(attempts):
             try:
-                with db.atomic():
-                    return fn(*args, **kwargs)
+                with _sqlite_writers if is_sqlite() else contextlib.nullcontext():
+                    with db.atomic():
+                        return fn(*args, **kwargs)
             except (peewee.OperationalError, peewee.IntegrityError) as exc:
                 if attempt == attempts - 1 or not _retryable(exc):
                     if isinstance(exc, peewee.IntegrityError):

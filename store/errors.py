@@ -125,6 +125,12 @@ class GeneratedDocument(Refusal):
     category = "conflict"
 
 
+class IdempotencyKeyReused(Refusal):
+    """The same idempotency key was sent again with a different request."""
+
+    code = "idempotency_key_reused"
+
+
 class DocumentRefused(Refusal):
     """Several problems found in one document; ``problems`` lists each of them."""
 
@@ -137,6 +143,29 @@ class DocumentRefused(Refusal):
         message = head + ":\n" + "\n".join(f"- {m}" for m in lines)
         super().__init__(message, document=document)
         # The category of the whole is the first problem's: a conflict stays a conflict.
+        if self.problems:
+            self.category = self.problems[0].category
+
+
+class FileRefused(Refusal):
+    """A spreadsheet that cannot be read at all: not an .xlsx workbook, password-protected, or over a limit."""
+
+    code = "file_refused"
+
+
+class ImportRefused(Refusal):
+    """A spreadsheet with problems; nothing was imported. ``problems`` lists each of them, every one
+    carrying the sheet, row and column it is about."""
+
+    code = "import_refused"
+
+    def __init__(self, file: str | None, problems: list[Refusal]) -> None:
+        self.problems = list(problems)
+        head = f"{file}: nothing was imported" if file else "Nothing was imported"
+        count = len(self.problems)
+        message = f"{head}; {count} problem{'s' if count != 1 else ''}:\n" + "\n".join(
+            f"- {p.message}" for p in self.problems)
+        super().__init__(message)
         if self.problems:
             self.category = self.problems[0].category
 

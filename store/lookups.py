@@ -92,10 +92,8 @@ def serial_history(serial_id: int) -> list[Movement]:
 
 
 def _rows(query) -> list[SerialRow]:
-    out = []
-    for s in query:
-        out.append(SerialRow(s.id, s.code, s.item.code, s.item.name, s.status,
-                             s.warehouse.code if s.warehouse_id else None, s.received_at))
+    # Plain tuples, not model instances: a quarter of the cost per row (exports page through millions).
+    out = [SerialRow(*r) for r in query.tuples()]
     _add_documents(out)
     return out
 
@@ -160,7 +158,8 @@ def list_serials(*, item: str | None = None, warehouse: str | None = None, statu
     if status is not None and status not in SERIAL_STATUSES:
         raise InvalidInput(f"Unknown serial status {status!r}; use one of {', '.join(SERIAL_STATUSES)}.", field="status")
     limit = max(1, min(int(limit), 1000))
-    q = Serial.select(Serial, Item, Warehouse).join(Item).switch(Serial).join(Warehouse, JOIN.LEFT_OUTER)
+    q = (Serial.select(Serial.id, Serial.code, Item.code, Item.name, Serial.status, Warehouse.code, Serial.received_at)
+         .join(Item).switch(Serial).join(Warehouse, JOIN.LEFT_OUTER))
     if item:
         it = Item.get_or_none(Item.code == item.strip())
         if it is None:
@@ -177,10 +176,12 @@ def list_serials(*, item: str | None = None, warehouse: str | None = None, statu
         q = q.where(_prefix(Serial.code, prefix.strip()))
     if after is not None:
         code, sid = after
+        # The plain range on code comes first so that the index seeks to it; with the OR alone
+        # SQLite scans the index from its start on every page.
         if descending:
-            q = q.where((Serial.code < code) | ((Serial.code == code) & (Serial.id < sid)))
+            q = q.where((Serial.code <= code) & ((Serial.code < code) | (Serial.id < sid)))
         else:
-            q = q.where((Serial.code > code) | ((Serial.code == code) & (Serial.id > sid)))
+            q = q.where((Serial.code >= code) & ((Serial.code > code) | (Serial.id > sid)))
     order = (Serial.code.desc(), Serial.id.desc()) if descending else (Serial.code, Serial.id)
     return _rows(q.order_by(*order).limit(limit))
 

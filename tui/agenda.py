@@ -23,6 +23,7 @@ class Agenda(Screen):
     """Subclasses set TITLE and COLUMNS and implement fetch / key / cells (and open / new / delete)."""
 
     TITLE = "Agenda"
+    EXPORT: str | None = None  # the store.excel agenda written by ctrl+o
     COLUMNS: list[tuple[str, int | None]] = []  # (label, width or None for auto)
     PAGE = 50  # a few screens' worth: painting rows is what a keystroke waits for
     MAX_ROWS = 300
@@ -37,6 +38,7 @@ class Agenda(Screen):
         Binding("f4,insert", "new", "New", id="agenda.new"),
         Binding("f8,delete", "delete", "Delete", id="agenda.delete"),
         Binding("f5", "reload", "Refresh", id="agenda.refresh"),
+        Binding("ctrl+o", "export", "Export .xlsx", id="agenda.export"),
         Binding("escape", "back", "Back", id="agenda.back"),
         Binding("down", "focus_list", "List", show=False, id="agenda.list"),
     ]
@@ -237,7 +239,19 @@ class Agenda(Screen):
     def action_focus_list(self) -> None:
         self.table.focus()
 
+    def export_filters(self) -> dict:
+        """The filters on screen, for the export (store.excel.export_agenda)."""
+        return {"search": self.search_text or None}
+
+    def action_export(self) -> None:
+        from .excel import FileJob, default_path, export_job
+
+        self.app.push_screen(FileJob(f"Export {self.TITLE}", default_path(self.EXPORT),
+                                     export_job(self.EXPORT, self.export_filters())))
+
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "export" and not self.EXPORT:
+            return False
         if action == "new" and not self.CAN_CREATE:
             return False
         if action == "delete" and not self.CAN_DELETE:

@@ -22,6 +22,7 @@ _day = fmt_day
 
 class PriceListAgenda(Agenda):
     TITLE = "Price List"
+    EXPORT = "items"
     COLUMNS = [("Code", None), ("Name", None), ("SN", 3), ("Unit", None), ("Price", None), ("EAN", None)]
 
     def fetch(self, search, after_row, limit):
@@ -96,26 +97,31 @@ class DocumentAgenda(Agenda):
 
 class PurchaseInvoiceAgenda(DocumentAgenda):
     TITLE = "Purchase Invoices"
+    EXPORT = "purchase_invoices"
     KINDS_SHOWN = ("purchase_invoice",)
 
 
 class SalesInvoiceAgenda(DocumentAgenda):
     TITLE = "Sales Invoices"
+    EXPORT = "sales_invoices"
     KINDS_SHOWN = ("sales_invoice",)
 
 
 class GoodsAgenda(DocumentAgenda):
     TITLE = "Goods Receipts/Issues"
+    EXPORT = "goods"
     KINDS_SHOWN = ("receipt", "issue")
 
 
 class TransferAgenda(DocumentAgenda):
     TITLE = "Transfers"
+    EXPORT = "transfers"
     KINDS_SHOWN = ("transfer",)
 
 
 class StockAgenda(Agenda):
     TITLE = "Stock"
+    EXPORT = "stock"
     COLUMNS = [("Item", None), ("Wh", None), ("Quantity", None), ("Unit", None), ("Name", None)]
     CAN_CREATE = False
     CAN_DELETE = False
@@ -152,6 +158,7 @@ class CodeNameAgenda(Agenda):
 
 class WarehouseAgenda(CodeNameAgenda):
     TITLE = "Warehouses"
+    EXPORT = "warehouses"
 
     def fetch(self, search, after_row, limit):
         return warehouse_rows(search or None, after=after_row.code if after_row else None, limit=limit)
@@ -167,6 +174,7 @@ class WarehouseAgenda(CodeNameAgenda):
 
 class PartnerAgenda(CodeNameAgenda):
     TITLE = "Partners"
+    EXPORT = "partners"
 
     def fetch(self, search, after_row, limit):
         return partner_rows(search or None, after=after_row.code if after_row else None, limit=limit)
@@ -189,6 +197,7 @@ class SerialAgenda(Agenda):
     cursor, never the whole list."""
 
     TITLE = "Serial Numbers"
+    EXPORT = "serials"
     COLUMNS = [("Serial", None), ("Item", None), ("Status", None), ("Wh", None), ("Received", None),
                ("Issued", None)]
     CAN_CREATE = False
@@ -219,6 +228,11 @@ class SerialAgenda(Agenda):
         if self.warehouse_filter:
             parts.append(self.warehouse_filter)
         self.query_one("#title", Static).update(f"Serials: {' / '.join(parts)}")
+
+    def export_filters(self) -> dict:
+        f = self._filters(self.search_text)
+        f["status"] = f["status"] or "all"
+        return f
 
     def _filters(self, search):
         return dict(item=self.item_filter, warehouse=self.warehouse_filter, status=STATUSES[self.status_index][0],

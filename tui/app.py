@@ -40,7 +40,8 @@ class MenuScreen(Screen):
 
     TITLE = "Menu"
     HELP_EXTRA = [("1-9", "Open that agenda"), ("Up/Down, Enter", "Choose an agenda")]
-    BINDINGS = [Binding("escape", "app.quit_ask", "Quit", id="menu.quit")]
+    BINDINGS = [Binding("escape", "app.quit_ask", "Quit", id="menu.quit"),
+                Binding("f4", "app.import_excel", "Import .xlsx", id="menu.import")]
 
     def compose(self) -> ComposeResult:
         yield Plain(f"serialstock  {self.app.operator}", classes="screen-title", id="title")
@@ -108,6 +109,7 @@ class SerialStockCommands(Provider):
         for kind, title in NEW_DOCUMENTS:
             yield f"New {title}", partial(app.new_document, kind), "Create a document"
         yield "Lookup a serial, item or EAN (F2)", app.action_lookup, "Where is this unit?"
+        yield "Import items and documents from Excel", app.action_import_excel, "All or nothing, every problem listed"
         yield "Keys of this screen (F1)", app.action_help, "What every key does here"
         yield "Menu", app.action_menu, "Back to the menu of agendas"
 
@@ -185,6 +187,11 @@ class SerialStockApp(App):
         from .document import DocumentScreen
 
         self.push_screen(DocumentScreen(kind=kind))
+
+    def action_import_excel(self) -> None:
+        from .excel import FileJob, import_job
+
+        self.push_screen(FileJob("Import from Excel (all or nothing)", "", import_job(self.operator)))
 
     def action_lookup(self) -> None:
         from .lookup import LookupScreen

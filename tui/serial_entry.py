@@ -157,6 +157,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         Binding("f4", "generate", "Generate", id="entry.generate"),
         Binding("f6", "remove", "Delete", id="entry.delete"),
         Binding("f8", "clear", "Clear all", id="entry.clear"),
+        Binding("f7", "from_excel", "From .xlsx", id="entry.excel"),
         Binding("down", "to_list", "List", show=False, id="entry.list"),
     ]
 
@@ -318,6 +319,17 @@ class SerialEntryScreen(Screen[list[str] | None]):
 
     def action_paste(self) -> None:
         self.app.push_screen(PasteDialog(), lambda codes: codes and self._add(codes))
+
+    def action_from_excel(self) -> None:
+        """A supplier's list: the serials in one column of an .xlsx, counted like any other entry."""
+        from .excel import FileJob, serial_column_job
+
+        def loaded(result):
+            if result and not isinstance(result, str):
+                self._add(result[1])
+
+        self.app.push_screen(FileJob("Serials from a spreadsheet", "", serial_column_job,
+                                     extra=("Column: header, letter or number (empty: Serial)", "")), loaded)
 
     def action_generate(self) -> None:
         remaining = max(self.ctx.quantity - len(self.serials), 1)

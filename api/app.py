@@ -1,0 +1,83 @@
+"""The FastAPI application: `serialstock api` serves it with uvicorn; tests use it through an ASGI client.
+
+    create_app(db_url)   # None: $SERIALSTOCK_DB, else the default SQLite file (store.db.resolve_url)
+
+On start-up it opens the database with a connection pool (each request takes a connection from it
+and gives it back), brings the schema up to date and forgets idempotency keys older than a week.
+It can also be served directly: `uvicorn --factory api.app:create_app` (database from $SERIALSTOCK_DB).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from store import db as dbm
+from store import idempotency
+
+from . import errors, routes_catalog, routes_documents, routes_lookups
+
+THREADS = 8  # requests doing their work at once (each in a thread of its own; a request holds one connection)
+
+DESCRIPTION = """\
+Receive and issue serial numbers from other programs (an e-shop, a supplier's portal).
+
+* **Authentication**: every request sends `Authorization: Bearer <token>`, a token made with
+  `serialstock token create NAME`. The token's name is recorded as the operator of what it saves.
+* **Errors**: `{"error": {"code", "message", "about", "problems"}}`: a stable `code`, the sentence the
+  terminal app shows, what it is about (serial, line, item, document, field) and, for a refused
+  document, each problem. 422 invalid input, 409 conflict (e.g. a serial issued meanwhile),
+  404 unknown record, 401 no valid token.
+* **Retries**: a POST sent again with the same `Idempotency-Key` header gets the first answer again
+  (header `Idempotent-Replayed: true`) and changes nothing.
+* **Paging**: lists answer `{"data": [...], "next": cursor}`; pass `?after=<cursor>` for the next page.
+* **Numbers**: quantities and prices are strings in answers ("2", "199.90"); either a JSON number or a
+  string in requests.
+"""
+
+
+def _open(url: str, pool: int) -> None:
+    dbm.connect(url, pool=pool)
+    try:
+        idempotency.prune()
+    finally:
+        dbm.db.close()  # give the start-up connection back to the pool
+
+
+def _close() -> None:
+    obj = dbm.db.obj
+    if obj is not None and hasattr(obj, "close_all"):
+        obj.close_all()
+
+
+def create_app(db_url: str | None = None, *, threads: int | None = None, pool: int | None = None) -> FastAPI:
+    """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 8);
+    ``pool``: database connections kept open for them (default threads + 4)."""
+    url = dbm.resolve_url(db_url)
+    threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS") or THREADS)
+    pool = pool or threads + 4
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # At most this many requests do their (blocking) work at once; the rest wait on the event loop,
+        # which costs nothing. More threads only contend for the GIL and the database's locks.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        await run_in_threadpool(_open, url, pool)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(_close)
+
+    app = FastAPI(title="serialstock API", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None,
+                  generate_unique_id_function=lambda route: route.name)
+    app.state.db_url = url
+    errors.install(app)
+    app.include_router(routes_catalog.router)
+    app.include_router(routes_documents.router)
+    app.include_router(routes_lookups.router)
+    return app
