@@ -207,6 +207,8 @@ Bare().run(headless=HEADLESS)
 
 # What serialstock.cli.main does for the TUI: connect (schema check), then import and run the app.
 CHILD_OURS = CHILD_COMMON + r"""
+import gc
+gc.disable()  # as serialstock.cli.main() does; the app enables it after its first paint
 from serialstock.cli import _skip_postgres_driver
 _skip_postgres_driver()  # as main() does for an SQLite URL
 from store import db as dbm

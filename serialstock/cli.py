@@ -7,6 +7,7 @@ else an SQLite file in ~/.local/share/serialstock/ (see store.db).
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import os
 import sys
@@ -104,6 +105,7 @@ def _skip_postgres_driver() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    gc.disable()  # start-up allocates much and frees little; the app enables it after its first paint
     args = build_parser(argv).parse_args(argv)
     url = resolve_url(args.db)
     if not is_postgres_url(url):
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         handlers.update(plugin.HANDLERS)
     args.operator = operator_name(args.operator)
     handler = handlers.get(args.command, _cmd_tui)
+    if handler is not _cmd_tui:
+        gc.enable()
     return handler(args)
 
 

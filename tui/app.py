@@ -11,7 +11,6 @@ from functools import partial
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -99,36 +98,17 @@ class MenuScreen(Screen):
         self.app.open_agenda(index)
 
 
-class SerialStockCommands(Provider):
-    """The command palette reaches every agenda and action."""
+def _commands_provider():
+    """The palette's provider, imported when the palette first opens (textual.command is slow to import)."""
+    from .commands import SerialStockCommands
 
-    def _commands(self):
-        app = self.app
-        for i, (name, _) in enumerate(AGENDAS):
-            yield f"Open {name}", partial(app.open_agenda, i), f"The {name} agenda"
-        for kind, title in NEW_DOCUMENTS:
-            yield f"New {title}", partial(app.new_document, kind), "Create a document"
-        yield "Lookup a serial, item or EAN (F2)", app.action_lookup, "Where is this unit?"
-        yield "Import items and documents from Excel", app.action_import_excel, "All or nothing, every problem listed"
-        yield "Keys of this screen (F1)", app.action_help, "What every key does here"
-        yield "Menu", app.action_menu, "Back to the menu of agendas"
-
-    async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
-            yield Hit(1.0, name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+    return SerialStockCommands
 
 
 class SerialStockApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "serialstock"
-    COMMANDS = App.COMMANDS | {SerialStockCommands}
+    COMMANDS = App.COMMANDS | {_commands_provider}
     BINDINGS = [
         Binding("f1", "help", "Keys", id="app.help"),
         Binding("f2", "lookup", "Lookup", id="app.lookup"),
@@ -141,14 +121,19 @@ class SerialStockApp(App):
         self.operator = operator
         self.offer_demo = offer_demo
         self.start = start  # "lookup": open straight on the lookup screen
+        gc.disable()  # until the first screen is painted (start-up makes many objects, frees few)
 
     def on_mount(self) -> None:
         self.push_screen(MenuScreen())
         if self.start == "lookup":
             self.action_lookup()
-        # Start-up objects live as long as the app: keep them out of every later garbage collection,
-        # so that a full collection does not land in the middle of typing.
-        self.call_after_refresh(gc.freeze)
+        # Start-up objects live as long as the app: once the first screen is up, keep them out of every
+        # later garbage collection, so that a full collection does not land in the middle of typing.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        gc.enable()
+        gc.freeze()
         from store.drafts import drafts_of
 
         call_store(self, drafts_of, self.operator, done=self._offer_drafts, failed=lambda e: None)
