@@ -6,7 +6,7 @@ import openpyxl
 
 from store.documents import DocumentIn, LineIn, save_document
 from store.lookups import stock_of
-from tests.tui_helpers import app_on, burst, scans, settle, small_price_list, status_text
+from tests.tui_helpers import app_on, burst, new_line, scans, settle, small_price_list, status_text
 from tui.agendas import SerialAgenda
 
 
@@ -88,14 +88,7 @@ async def test_serials_from_a_spreadsheet_column(sqlite_url, tmp_path):
     path = tmp_path / "supplier.xlsx"
     wb.save(path)
     async with app.run_test(size=(40, 16)) as pilot:
-        await settle(pilot)
-        app.new_document("receipt")
-        await settle(pilot)
-        await pilot.press("f4", *"PHONE-X", "enter")
-        await settle(pilot)
-        app.screen.query_one("#qty").value = "4"
-        await pilot.press("enter")
-        await settle(pilot)
+        await new_line(pilot, "receipt", "PHONE-X", 4)
         entry = app.screen
         await burst(pilot, scans(["SCAN-1"]))
         await pilot.press("f7")

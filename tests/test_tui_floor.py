@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from store.documents import DocumentIn, LineIn, save_document
-from tests.tui_helpers import app_on, burst, scans, settle, small_price_list, status_text
+from tests.tui_helpers import app_on, burst, new_line, scans, settle, small_price_list, status_text
 from tui.lookup import LookupScreen
 
 
@@ -49,14 +49,7 @@ async def test_two_hundred_scans_as_fast_as_keys_go(sqlite_url):
     app = app_on(sqlite_url)
     small_price_list()
     async with app.run_test(size=(20, 16)) as pilot:
-        await settle(pilot)
-        app.new_document("receipt")
-        await settle(pilot)
-        await pilot.press("f4", *"PHONE-X", "enter")
-        await settle(pilot)
-        app.screen.query_one("#qty").value = "200"
-        await pilot.press("enter")
-        await settle(pilot)
+        await new_line(pilot, "receipt", "PHONE-X", 200)
         entry = app.screen
         codes = [f"FAST{i:05d}" for i in range(200)]
         await burst(pilot, scans(codes))
@@ -90,21 +83,14 @@ async def test_draft_survives_the_app_being_killed_mid_document(sqlite_url, tmp_
 import asyncio, sys
 sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parents[1])!r})
 from store import db as dbm
-from tests.tui_helpers import burst, scans, settle
+from tests.tui_helpers import burst, new_line, scans, settle
 from tui.app import SerialStockApp
 
 async def main():
     dbm.connect({sqlite_url!r})
     app = SerialStockApp(operator="alice", offer_demo=False)
     async with app.run_test(size=(20, 16)) as pilot:
-        await settle(pilot)
-        app.new_document("receipt")
-        await settle(pilot)
-        await pilot.press("f4", *"PHONE-X", "enter")
-        await settle(pilot)
-        app.screen.query_one("#qty").value = "5"
-        await pilot.press("enter")
-        await settle(pilot)
+        await new_line(pilot, "receipt", "PHONE-X", 5)
         await burst(pilot, scans(["K-1", "K-2", "K-3"]))
         await settle(pilot)
         print("scanned", flush=True)
@@ -171,14 +157,7 @@ async def test_two_operators_pick_the_same_serial(sqlite_url):
     small_price_list()
     save_document(DocumentIn("receipt", [LineIn("PHONE-X", 3, None, ["C1", "C2", "C3"])]), operator="setup")
     async with app.run_test(size=(40, 16)) as pilot:
-        await settle(pilot)
-        app.new_document("issue")
-        await settle(pilot)
-        await pilot.press("f4", *"PHONE-X", "enter")
-        await settle(pilot)
-        app.screen.query_one("#qty").value = "1"
-        await pilot.press("enter")
-        await settle(pilot)
+        await new_line(pilot, "issue", "PHONE-X", 1)
         await burst(pilot, scans(["C2"]))
         await pilot.press("f10")
         await settle(pilot)
@@ -198,14 +177,7 @@ async def test_pasting_a_supplier_list_into_the_scan_field(sqlite_url):
     app = app_on(sqlite_url)
     small_price_list()
     async with app.run_test(size=(40, 16)) as pilot:
-        await settle(pilot)
-        app.new_document("receipt")
-        await settle(pilot)
-        await pilot.press("f4", *"PHONE-X", "enter")
-        await settle(pilot)
-        app.screen.query_one("#qty").value = "4"
-        await pilot.press("enter")
-        await settle(pilot)
+        await new_line(pilot, "receipt", "PHONE-X", 4)
         entry = app.screen
         app._driver.send_message(events.Paste("PST-1\nPST-2, PST-3;PST-1\n\n"))
         await settle(pilot)

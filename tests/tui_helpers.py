@@ -72,3 +72,16 @@ def scans(codes, ends=("enter", "tab")) -> list[str]:
     for i, code in enumerate(codes):
         keys += [*code, ends[i % len(ends)]]
     return keys
+
+
+async def new_line(pilot, kind: str, item: str, qty: int):
+    """A new document of ``kind`` with one line of ``item`` x ``qty``; returns the serial form that opens."""
+    await settle(pilot)
+    pilot.app.new_document(kind)
+    await settle(pilot)
+    await pilot.press("f4", *item, "enter")
+    await settle(pilot)
+    pilot.app.screen.query_one("#qty").value = str(qty)
+    await pilot.press("enter")
+    await settle(pilot)
+    return pilot.app.screen
