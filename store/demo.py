@@ -100,4 +100,5 @@ def fill(*, serials_per_model: int = 400, seed: int = 7) -> dict:
     except Refusal:
         pass
     counts["items"] = Item.select().count()
+    counts["documents"] = Document.select().count()  # with the receipts and issues the invoices made
     return counts
