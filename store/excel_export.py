@@ -345,13 +345,10 @@ def _serials(wb, spec, progress, *, item=None, warehouse=None, status="in_stock"
 def _stock(wb, spec, progress, *, item=None, warehouse=None, search=None) -> int:
     sheet = SheetWriter(wb, spec.title, ["Item", "Name", "Warehouse", "Quantity", "Unit", "Tracked"],
                         min_widths=[12, 20, 10, 10, 6, 8])
-    needle = (search or "").strip()
-    low = needle.casefold()
-    rows = _pages(lambda after: stock_levels(item=item or None, warehouse=warehouse or None, after=after, limit=PAGE),
+    rows = _pages(lambda after: stock_levels(item=item or None, warehouse=warehouse or None, search=search,
+                                             after=after, limit=PAGE),
                   lambda r: (r.item, r.warehouse))
     for r in rows:
-        if needle and not (r.item.startswith(needle) or low in r.item_name.casefold()):
-            continue
         sheet.append([r.item, r.item_name, r.warehouse, r.quantity, r.unit, r.tracked])
         _tick(progress, sheet.rows)
     sheet.close()

@@ -214,11 +214,15 @@ class StockRow:
     quantity: Decimal
 
 
-def stock_levels(*, item: str | None = None, warehouse: str | None = None,
+def stock_levels(*, item: str | None = None, warehouse: str | None = None, search: str | None = None,
                  after: tuple[str, str] | None = None, limit: int = 100) -> list[StockRow]:
-    """Quantity on hand per item and warehouse (non-zero only), by item code then warehouse code."""
+    """Quantity on hand per item and warehouse (non-zero only), by item code then warehouse code.
+    ``search``: the item's code begins with it, or its name contains it (as the price list's search)."""
     q = (Stock.select(Stock, Item, Warehouse).join(Item).switch(Stock).join(Warehouse)
          .where(Stock.quantity != 0).order_by(Item.code, Warehouse.code).limit(max(1, min(int(limit), 1000))))
+    if search and search.strip():
+        s = search.strip()
+        q = q.where(Item.code.startswith(s) | Item.name.contains(s))
     if item:
         q = q.where(Item.code == item.strip())
     if warehouse:

@@ -83,3 +83,11 @@ def test_lookup_finds_serial_item_code_and_ean(stock):
     assert lookup("PHONE-X").items[0].name == "Phone X"
     assert not lookup("nothing").found and not lookup("").found
     assert lookup("L1").serials[0].received_by == gr.number
+
+
+def test_stock_levels_search_by_code_or_name(stock):
+    receive("PHONE-X", ["S1"])
+    save_document(DocumentIn("receipt", [LineIn("CABLE", 2)]), operator="t")
+    assert [r.item for r in stock_levels(search="PHO")] == ["PHONE-X"]
+    assert [r.item for r in stock_levels(search="usb")] == ["CABLE"]  # "USB cable", any letter case
+    assert stock_levels(search="nothing") == []

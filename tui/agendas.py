@@ -127,10 +127,8 @@ class StockAgenda(Agenda):
     CAN_DELETE = False
 
     def fetch(self, search, after_row, limit):
-        return stock_levels(item=None, after=(after_row.item, after_row.warehouse) if after_row else None,
-                            limit=limit) if not search else [
-            r for r in stock_levels(after=(after_row.item, after_row.warehouse) if after_row else None, limit=1000)
-            if r.item.startswith(search) or search.lower() in r.item_name.lower()][:limit]
+        return stock_levels(search=search or None, after=(after_row.item, after_row.warehouse) if after_row else None,
+                            limit=limit)
 
     def key(self, row):
         return f"{row.item}\t{row.warehouse}"
