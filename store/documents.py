@@ -157,29 +157,18 @@ def _many(query: str, rows: list) -> None:
         db.cursor().executemany(query.replace("?", db.obj.param), rows)
 
 
-# Column types, for PostgreSQL's one-statement bulk insert through unnest().
-_PG_TYPES = {
-    "doc_line_serial": {"line_id": "int", "code": "text"},
-    "serial_number": {"item_id": "int", "code": "text", "status": "text", "warehouse_id": "int",
-                      "received_at": "timestamp"},
-    "ledger": {"serial_id": "int", "document_id": "int", "doc_number": "text", "doc_kind": "text",
-               "line_position": "int", "direction": "smallint", "warehouse_id": "int", "at": "timestamp",
-               "operator": "text", "state": "smallint"},
-}
-
-
 def _insert_rows(table: str, columns: tuple[str, ...], rows: list) -> None:
-    """Many rows into one table: executemany on SQLite; one INSERT ... SELECT FROM unnest(arrays)
-    on PostgreSQL, which is several times faster than a statement per row there."""
+    """Many rows into one table: executemany on SQLite; COPY on PostgreSQL, whose rows psycopg
+    formats in C and the server takes as they stream in (several times faster there than one
+    INSERT per row, and than one INSERT ... SELECT FROM unnest(arrays) of them)."""
     if not rows:
         return
     if is_sqlite():
         _many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
         return
-    types = _PG_TYPES[table]
-    arrays = [list(col) for col in zip(*rows)]
-    _sql(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest("
-         + ", ".join(f"?::{types[c]}[]" for c in columns) + ")", arrays)
+    with db.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _ts(value: dt.datetime):

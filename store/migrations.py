@@ -8,6 +8,9 @@ History
   2  serial_number.received_at: when the serial last came into stock (the oldest are picked first)
   3  draft: unsaved documents kept as the operator works, offered again at the next start
   4  api_token (HTTP API bearer tokens, hashed) and idempotency_key (first answers to retried POSTs)
+  5  no index of its own on a foreign key that leads a composite index; on PostgreSQL, serial codes
+     and statuses compare byte by byte (COLLATE "C"): the same order as SQLite's, prefix searches
+     served by the index, and bulk inserts about a third faster than under the server's locale
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from .db import db, is_sqlite
 from .errors import DatabaseError
 from .models import ALL_MODELS, ApiToken, IdempotencyKey, Setting, Warehouse
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VERSION_KEY = "schema_version"
 
 
@@ -45,7 +48,27 @@ def _to_4() -> None:
     db.create_tables([ApiToken, IdempotencyKey], safe=True)
 
 
-STEPS = {2: _to_2, 3: _to_3, 4: _to_4}
+# Indexes the first schemas made for foreign keys that lead a composite index (see models.BaseModel).
+REDUNDANT_INDEXES = ("document_kind", "doc_line_document_id", "doc_line_serial_line_id", "serial_number_item_id",
+                     "serial_number_warehouse_id", "ledger_serial_id", "ledger_document_id", "stock_item_id")
+# PostgreSQL: text columns compared byte by byte, as SQLite's BINARY collation does.
+BYTEWISE_COLUMNS = (("serial_number", "code", 100), ("serial_number", "status", 10), ("doc_line_serial", "code", 100))
+
+
+def _bytewise_collation() -> None:
+    if is_sqlite():
+        return
+    for table, column, length in BYTEWISE_COLUMNS:
+        db.execute_sql(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar({length}) COLLATE "C"')
+
+
+def _to_5() -> None:
+    for name in REDUNDANT_INDEXES:
+        db.execute_sql(f"DROP INDEX IF EXISTS {name}")
+    _bytewise_collation()
+
+
+STEPS = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5}
 
 
 def schema_version() -> int | None:
@@ -69,6 +92,7 @@ def ensure_schema() -> int:
             if set(db.get_tables()) & {m._meta.table_name for m in ALL_MODELS}:
                 raise DatabaseError("The database has serialstock tables but no schema version; it cannot be used.")
             db.create_tables(ALL_MODELS, safe=True)
+            _bytewise_collation()
             _set_version(SCHEMA_VERSION)
             if not Warehouse.select().exists():
                 Warehouse.create(code="MAIN", name="Main warehouse", is_default=True)

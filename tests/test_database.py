@@ -100,3 +100,38 @@ def test_postgres_upgrade_from_schema_1(db_url):
     [a2] = find_serial("A2")
     assert a2.received_at is not None and a2.status == "in_stock"
     assert check() == []
+
+
+def _index_columns(database) -> set[tuple[str, tuple[str, ...], bool]]:
+    from store.models import ALL_MODELS
+
+    return {(m._meta.table_name, tuple(ix.columns), ix.unique)
+            for m in ALL_MODELS for ix in database.get_indexes(m._meta.table_name)}
+
+
+def test_upgraded_file_has_the_indexes_of_a_new_one_and_none_twice(tmp_path):
+    """Schema 5 dropped the index of each foreign key that leads a composite index: an upgraded
+    file ends with exactly the indexes a new database gets, and no index is another's prefix."""
+    path = tmp_path / "old.sqlite"
+    shutil.copy(FIXTURE, path)
+    upgraded = _index_columns(dbm.connect(f"sqlite:///{path}"))
+    dbm.db.close()
+    fresh = _index_columns(dbm.connect(f"sqlite:///{tmp_path / 'new.sqlite'}"))
+    assert upgraded == fresh
+    for table, cols, unique in fresh:
+        longer = [c for t, c, _ in fresh if t == table and len(c) > len(cols) and c[:len(cols)] == cols]
+        assert unique or not longer, f"index {table}{cols} is a prefix of {longer}"
+
+
+def test_serials_sort_the_same_on_every_database(database):
+    """Codes compare byte by byte on PostgreSQL too (COLLATE "C"), as on SQLite: the Serial Numbers
+    agenda lists them in the same order whichever database a site uses."""
+    from store import catalog
+    from store.lookups import list_serials
+    from tests.helpers import receive
+
+    catalog.create_item("PHONE-X", "Phone X", tracked=True)
+    codes = ["b-2", "B-10", "a_1", "A-1", "Z9", "é1", "10", "9"]
+    receive("PHONE-X", codes)
+    listed = [s.code for s in list_serials(status="in_stock", limit=20)]
+    assert listed == sorted(codes, key=lambda c: c.encode())
