@@ -11,8 +11,9 @@ What it does
      rest are spread evenly over the other items. check() must return [] (skip with --no-check).
   1. Start to first screen, each run a separate process (``--runs`` each, median; one warm-up each
      first, discarded), interleaved and alternating who goes first:
-       ours: what `serialstock --db URL` does (store.db.connect, then SerialStockApp(offer_demo=False).run()),
-             on the populated database: the MenuScreen;
+       ours: what `serialstock --db URL` does (check the URL, SerialStockApp(offer_demo=False, url=URL).run(),
+             which opens the database in a thread after its first paint), on the populated database: the
+             MenuScreen; 'settled' for ours also waits until the database is open;
        bare: a Textual App whose only widget is one Label.
      Timed from just before the process is spawned (interpreter start and imports count), two ways:
        - pty: the real Linux driver on an 80x24 pseudo-terminal; the time is when the first screen's text
@@ -205,14 +206,15 @@ class Bare(App):
 Bare().run(headless=HEADLESS)
 """
 
-# What serialstock.cli.main does for the TUI: connect (schema check), then import and run the app.
+# What serialstock.cli.main does for the TUI: check the URL, then import and run the app, which opens
+# the database (schema check) in a thread once its first screen is painted.
 CHILD_OURS = CHILD_COMMON + r"""
 import gc
 gc.disable()  # as serialstock.cli.main() does; the app enables it after its first paint
 from serialstock.cli import _skip_postgres_driver
+from store.urls import parse_url
+parse_url(URL)
 _skip_postgres_driver()  # as main() does for an SQLite URL
-from store import db as dbm
-dbm.connect(URL)
 from tui.app import MenuScreen, SerialStockApp
 IMPORTED = time.monotonic()
 _watch_frames(SerialStockApp, "MenuScreen")
@@ -222,18 +224,18 @@ class Ours(SerialStockApp):
     CSS_PATH = __import__("os").path.join(__import__("os").path.dirname(sys.modules["tui.app"].__file__),
                                           SerialStockApp.CSS_PATH)
 
-    def on_mount(self):
-        super().on_mount()
+    def on_mount(self):  # Textual calls SerialStockApp.on_mount too (handlers run along the MRO)
         self.call_after_refresh(self._painted, 0)
 
     def _painted(self, tries):
         s = self.screen
-        if not (isinstance(s, MenuScreen) and s.query("#menu") and s.query_one("#menu").option_count):
+        if not (isinstance(s, MenuScreen) and s.query("#menu") and s.query_one("#menu").option_count
+                and self._database_opened.is_set()):
             self.call_after_refresh(self._painted, tries + 1)
             return
         _record(self, {"tries": tries})
 
-Ours(operator="bench", offer_demo=False).run(headless=HEADLESS)
+Ours(operator="bench", offer_demo=False, url=URL).run(headless=HEADLESS)
 """
 
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|P[^\x1b]*\x1b\\|[()][0-9A-B]|[=>78])")

@@ -13,7 +13,8 @@ import os
 import sys
 import time
 
-from store.urls import is_postgres_url, resolve_url
+from store.errors import DatabaseError
+from store.urls import is_postgres_url, parse_url, resolve_url
 
 
 def operator_name(given: str | None) -> str:
@@ -57,8 +58,12 @@ def _cmd_tui(args) -> int:
     from tui.app import SerialStockApp
 
     start = "lookup" if args.command == "lookup" else None
-    SerialStockApp(operator=operator_name(args.operator), start=start).run()
-    return 0
+    app = SerialStockApp(operator=operator_name(args.operator), start=start, url=args.url)
+    app.run()
+    if app.database_error is not None:
+        print(f"serialstock: {app.database_error}", file=sys.stderr)
+        return 2
+    return app.return_code or 0
 
 
 # Subcommands whose modules are heavy to import (openpyxl; the web stack) are registered only when the
@@ -107,24 +112,29 @@ def _skip_postgres_driver() -> None:
 def main(argv: list[str] | None = None) -> int:
     gc.disable()  # start-up allocates much and frees little; the app enables it after its first paint
     args = build_parser(argv).parse_args(argv)
-    url = resolve_url(args.db)
+    args.url = url = resolve_url(args.db)
+    try:
+        parse_url(url)
+    except DatabaseError as exc:
+        print(f"serialstock: {exc}", file=sys.stderr)
+        return 2
     if not is_postgres_url(url):
         _skip_postgres_driver()
+    handlers = {"check": _cmd_check, "demo": _cmd_demo}
+    for plugin in _plugins_for([args.command] if args.command else []):
+        handlers.update(plugin.HANDLERS)
+    args.operator = operator_name(args.operator)
+    handler = handlers.get(args.command, _cmd_tui)
+    if handler is _cmd_tui:
+        return handler(args)  # the app opens the database itself, once its first screen is up
+    gc.enable()
     from store import db as dbm
-    from store.errors import DatabaseError
 
     try:
         dbm.connect(url)
     except DatabaseError as exc:
         print(f"serialstock: {exc}", file=sys.stderr)
         return 2
-    handlers = {"check": _cmd_check, "demo": _cmd_demo}
-    for plugin in _plugins_for([args.command] if args.command else []):
-        handlers.update(plugin.HANDLERS)
-    args.operator = operator_name(args.operator)
-    handler = handlers.get(args.command, _cmd_tui)
-    if handler is not _cmd_tui:
-        gc.enable()
     return handler(args)
 
 

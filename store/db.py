@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 import peewee
 from peewee import DatabaseProxy
@@ -37,7 +37,7 @@ SQLITE_PRAGMAS = {
 }
 
 
-from .urls import default_sqlite_path, is_postgres_url, resolve_url  # noqa: E402,F401  (re-exported)
+from .urls import default_sqlite_path, is_postgres_url, parse_url, resolve_url  # noqa: E402,F401  (re-exported)
 
 
 def make_database(url: str, *, pool: int | None = None) -> peewee.Database:
@@ -45,42 +45,25 @@ def make_database(url: str, *, pool: int | None = None) -> peewee.Database:
 
     ``pool``: keep up to that many connections open for reuse (for a server that opens and closes a
     connection per request from many threads); None: a plain connection per thread."""
-    if "://" not in url:
-        return _sqlite(url, pool)
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
-    if scheme == "sqlite":
-        # sqlite:///rel.db -> netloc '' path '/rel.db'; sqlite:////abs.db -> path '//abs.db'
-        if parsed.netloc:
-            raise DatabaseError(
-                f"Bad SQLite URL {url!r}: use sqlite:///relative.db (three slashes) "
-                "or sqlite:////absolute/path.db (four slashes)."
-            )
-        path = unquote(parsed.path[1:])
-        if not path:
-            raise DatabaseError(f"Bad SQLite URL {url!r}: it names no file.")
-        return _sqlite(path, pool)
-    if scheme in ("postgresql", "postgres"):
-        if not parsed.path or parsed.path == "/":
-            raise DatabaseError(f"Bad PostgreSQL URL {url!r}: it names no database (postgresql://user@host/dbname).")
-        cls, extra = peewee.PostgresqlDatabase, {}
-        if pool:
-            cls, extra = PooledPostgresqlDatabase, {"max_connections": pool, "stale_timeout": 300, "timeout": 30}
-        return cls(
-            unquote(parsed.path[1:]),
-            user=unquote(parsed.username) if parsed.username else None,
-            password=unquote(parsed.password) if parsed.password else None,
-            host=parsed.hostname or None,
-            port=parsed.port or None,
-            autorollback=False,
-            **extra,
-        )
-    raise DatabaseError(f"Unknown database URL {url!r}: use sqlite:///file.db or postgresql://user@host/dbname.")
+    kind, target = parse_url(url)
+    if kind == "sqlite":
+        return _sqlite(target, pool)
+    parsed = target
+    cls, extra = peewee.PostgresqlDatabase, {}
+    if pool:
+        cls, extra = PooledPostgresqlDatabase, {"max_connections": pool, "stale_timeout": 300, "timeout": 30}
+    return cls(
+        unquote(parsed.path[1:]),
+        user=unquote(parsed.username) if parsed.username else None,
+        password=unquote(parsed.password) if parsed.password else None,
+        host=parsed.hostname or None,
+        port=parsed.port or None,
+        autorollback=False,
+        **extra,
+    )
 
 
 def _sqlite(path: str, pool: int | None = None) -> peewee.SqliteDatabase:
-    if path == ":memory:" or path.startswith("file::memory"):
-        raise DatabaseError("An in-memory database is not supported: every screen and worker needs the same file.")
     parent = Path(path).expanduser().resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     if pool:  # a pooled connection moves between threads: sqlite3 must allow that

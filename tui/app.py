@@ -5,6 +5,7 @@ Every screen calls store services only, in thread workers (tui.common.call_store
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from functools import partial
 
@@ -116,12 +117,43 @@ class SerialStockApp(App):
         Binding("ctrl+q", "quit_ask", "Quit", show=False, id="app.quit"),
     ]
 
-    def __init__(self, operator: str = "operator", *, offer_demo: bool = True, start: str | None = None) -> None:
+    def __init__(self, operator: str = "operator", *, offer_demo: bool = True, start: str | None = None,
+                 url: str | None = None) -> None:
+        """``url``: the database to open (store.db.connect: schema checked and brought up to date), in a
+        thread once the first screen is painted, so that the menu is up before the database layer has
+        even been imported; store calls made meanwhile wait for it. None: the caller opened it already.
+        If it cannot be opened the app exits and ``database_error`` says why."""
         super().__init__()
         self.operator = operator
         self.offer_demo = offer_demo
         self.start = start  # "lookup": open straight on the lookup screen
+        self.url = url
+        self.database_error: Exception | None = None
+        self._database_opened = threading.Event()
+        self._opening = False
+        if url is None:
+            self._database_opened.set()
         gc.disable()  # until the first screen is painted (start-up makes many objects, frees few)
+
+    OPEN_DATABASE_AFTER = 0.03  # seconds after the first paint
+
+    def wait_for_database(self) -> None:
+        """In a thread worker: return once the database is open; raise why it could not be."""
+        self._database_opened.wait()
+        if self.database_error is not None:
+            raise self.database_error
+
+    def _open_database(self) -> None:
+        from store import db as dbm
+
+        try:
+            dbm.connect(self.url)
+            dbm.db.close()  # each worker call opens its own connection (tui.common.store_connection)
+        except Exception as exc:
+            self.database_error = exc
+            self.call_from_thread(self.exit, return_code=2)
+        finally:
+            self._database_opened.set()
 
     def on_mount(self) -> None:
         self.push_screen(MenuScreen())
@@ -134,6 +166,12 @@ class SerialStockApp(App):
     def _after_first_paint(self) -> None:
         gc.enable()
         gc.freeze()
+        if not self._database_opened.is_set() and not self._opening:
+            # a moment later: the driver's writer thread is still putting the first screen out to the
+            # terminal, and importing the database layer would hold the interpreter meanwhile
+            self._opening = True
+            self.set_timer(self.OPEN_DATABASE_AFTER,
+                           lambda: self.run_worker(self._open_database, thread=True, group="open-database"))
         from store.drafts import drafts_of
 
         call_store(self, drafts_of, self.operator, done=self._offer_drafts, failed=lambda e: None)

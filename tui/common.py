@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Callable
 
@@ -12,8 +13,19 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from store.db import db
-from store.errors import Refusal
+
+
+@contextlib.contextmanager
+def store_connection(app):
+    """A database connection for the calling thread worker, once the app has its database: the app
+    opens it after the first screen is painted (SerialStockApp.url), so a call made before waits."""
+    wait = getattr(app, "wait_for_database", None)
+    if wait is not None:
+        wait()
+    from store.db import db
+
+    with db.connection_context():
+        yield
 
 
 def call_store(node, fn: Callable, *args, done: Callable[[Any], None] | None = None,
@@ -24,7 +36,7 @@ def call_store(node, fn: Callable, *args, done: Callable[[Any], None] | None = N
 
     def job():
         try:
-            with db.connection_context():
+            with store_connection(node.app):
                 result = fn(*args, **kwargs)
         except Exception as exc:  # shown to the operator; nothing was saved
             if failed is not None:
@@ -39,6 +51,8 @@ def call_store(node, fn: Callable, *args, done: Callable[[Any], None] | None = N
 
 
 def describe(exc: Exception) -> str:
+    from store.errors import Refusal
+
     if isinstance(exc, Refusal):
         return str(exc)
     return f"Database error: {exc}"

@@ -23,11 +23,11 @@ from store.agendas import ItemRow
 from store.documents import (
     KINDS, DocumentIn, DocumentView, LineIn, create_stock_document_from_invoice, get_document, save_document,
 )
-from store.db import db
 from store.drafts import delete_draft, save_draft
 from store.errors import DocumentRefused
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fit_columns, fmt_money, fmt_qty, plain, Plain, KeyFooter
+from .common import (ConfirmScreen, KeyFooter, Plain, StatusLine, call_store, describe, fit_columns, fmt_money, fmt_qty,
+                     plain, store_connection)
 from .dialogs import HeaderDialog, HeaderResult, LineDialog
 from .serial_entry import ScanInput, SerialContext, count_text, route_scan_key, serial_form
 
@@ -136,7 +136,7 @@ class DocumentScreen(Screen):
 
     @work(thread=True, group="draft")
     def _write_drafts(self) -> None:
-        with db.connection_context():
+        with store_connection(self.app):
             while True:
                 with self._draft_lock:
                     snapshot, self._draft_pending = self._draft_pending, None

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar
 
-from .common import Plain, StatusLine, describe
+from .common import Plain, StatusLine, describe, store_connection
 from .dialogs import FORM_CSS
 
 
@@ -75,10 +75,8 @@ class FileJob(ModalScreen[object]):
             self.app.call_from_thread(bar.update, total=total, progress=done)
 
         def run():
-            from store.db import db
-
             try:
-                with db.connection_context():
+                with store_connection(self.app):
                     result = self.job(path, extra, progress)
             except Exception as exc:
                 self.app.call_from_thread(self._failed, exc)

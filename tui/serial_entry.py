@@ -16,13 +16,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import get_current_worker
 
-from store.db import db
 from store.documents import KINDS, check_serial
 from store.errors import Refusal
 from store.lookups import list_serials, oldest_in_stock
 from store.serials import normalize_serial
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fit_columns, fmt_day, plain, Plain, KeyFooter
+from .common import (ConfirmScreen, KeyFooter, Plain, StatusLine, call_store, describe, fit_columns, fmt_day, plain,
+                     store_connection)
 from .dialogs import GenerateDialog, PasteDialog
 
 SHOWN = 500  # entered serials listed on screen (the newest); the count covers them all
@@ -267,7 +267,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
     def checker(self) -> None:
         """Checks scans against the database in the order they came, off the event loop."""
         worker = get_current_worker()
-        with db.connection_context():
+        with store_connection(self.app):
             while not worker.is_cancelled:
                 with self.checks_lock:
                     try:
