@@ -13,9 +13,12 @@ the serial's latest one; otherwise the refusal names the later document.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+import peewee
 
 from . import catalog
 from .db import db, is_postgres, is_sqlite, write_transaction
@@ -166,7 +169,10 @@ def _insert_rows(table: str, columns: tuple[str, ...], rows: list) -> None:
     if is_sqlite():
         _many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
         return
-    with db.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    # peewee's own translation of driver errors, as for its queries: a duplicate key is an IntegrityError
+    # (retried by write_transaction), a deadlock an OperationalError.
+    with peewee.__exception_wrapper__, db.cursor() as cur, \
+            cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -438,7 +444,6 @@ def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, 
     overlay = {}
     for (item_id, code, wh, d) in undo:
         overlay[(item_id, code)] = (ISSUED, None) if d > 0 else (IN_STOCK, wh)
-    wh_codes = _wh_codes()
     problems: list[tuple[Key, int, str]] = []  # (key, position, why)
     need_history = set()
     for key, pos in sorted(apply.items(), key=lambda kv: kv[1]):
@@ -457,6 +462,7 @@ def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, 
                 need_history.add(sid)
     if not problems:
         return []
+    wh_codes = _wh_codes()
     latest = _latest_entries(need_history)
     out: list[Refusal] = []
     for (item_id, code, wh, d), pos, why in problems:
@@ -500,6 +506,9 @@ class _Context:
     at: dt.datetime
     items: dict[int, Item]
     label: str  # how refusals name the document: its number, or "The new goods issue" before it exists
+    # This save's ledger entries, (serial id, line position, direction, warehouse id, state) in order,
+    # written by _finish once the document has its number (the entries carry it).
+    ledger: list = field(default_factory=list)
 
 
 def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
@@ -529,11 +538,8 @@ def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
         for chunk in _chunks(ledger_ids):
             cond, params = _in("id", chunk)
             _sql(f"UPDATE ledger SET state = ? WHERE {cond}", [REVERSED, *params])
-        at = _ts(ctx.at)
-        _insert_rows("ledger", _LEDGER_COLUMNS,
-                     [(sid, ctx.document.id, ctx.document.number, ctx.document.kind, undo[k], -k[3], k[2],
-                       at, ctx.operator, REVERSAL) for k, (_, sid) in zip(keys, pairs)])
-        _recompute_serials(serial_ids)
+        ctx.ledger += [(sid, undo[k], -k[3], k[2], REVERSAL) for k, (_, sid) in zip(keys, pairs)]
+        _recompute_serials(serial_ids)  # from the effective entries only: the reversals can wait
 
 
 def _recompute_serials(serial_ids) -> None:
@@ -567,10 +573,8 @@ def _apply(ctx: _Context, kind: str, apply: dict) -> None:
                 _apply_in(ctx, kind, wh, keys, apply)
 
 
-def _ledger_rows(ctx, ids_by_key, keys, apply, wh, direction):
-    at = _ts(ctx.at)
-    return [(ids_by_key[k], ctx.document.id, ctx.document.number, ctx.document.kind, apply[k], direction, wh,
-             at, ctx.operator, EFFECTIVE) for k in keys]
+def _ledger_rows(ids_by_key, keys, apply, wh, direction):
+    return [(ids_by_key[k], apply[k], direction, wh, EFFECTIVE) for k in keys]
 
 
 _LEDGER_COLUMNS = ("serial_id", "document_id", "doc_number", "doc_kind", "line_position", "direction",
@@ -595,13 +599,15 @@ def _apply_out(ctx, kind, wh, keys, apply) -> None:
         changed += cur.rowcount
     if changed != len(keys):  # cannot happen once the rows are locked; refuse rather than half-move
         raise DocumentRefused(ctx.label, [SerialNotAvailable("Some serials are no longer in stock; pick again.")])
-    _insert_rows("ledger", _LEDGER_COLUMNS, _ledger_rows(ctx, ids_by_key, keys, apply, wh, -1))
+    ctx.ledger += _ledger_rows(ids_by_key, keys, apply, wh, -1)
 
 
 def _apply_in(ctx, kind, wh, keys, apply) -> None:
     state = _serial_state({(k[0], k[1]) for k in keys})
     known = [k for k in keys if (k[0], k[1]) in state]
-    new = [k for k in keys if (k[0], k[1]) not in state]
+    # new serials are inserted in one order by every saver: two receipts of the same new serials wait on
+    # each other's index entries (PostgreSQL) without a deadlock, and the later one is refused on retry
+    new = sorted(k for k in keys if (k[0], k[1]) not in state)
     ids_by_key = {k: state[(k[0], k[1])][0] for k in known}
     if known:
         ids = list(ids_by_key.values())
@@ -627,7 +633,7 @@ def _apply_in(ctx, kind, wh, keys, apply) -> None:
         fresh = _serial_state({(k[0], k[1]) for k in new})
         for k in new:
             ids_by_key[k] = fresh[(k[0], k[1])][0]
-    _insert_rows("ledger", _LEDGER_COLUMNS, _ledger_rows(ctx, ids_by_key, keys, apply, wh, +1))
+    ctx.ledger += _ledger_rows(ids_by_key, keys, apply, wh, +1)
 
 
 def _apply_quantities(ctx: _Context, old: dict, new: dict) -> None:
@@ -658,6 +664,35 @@ def _next_number(kind: Kind, year: int) -> tuple[str, int]:
                (kind.name, year)).fetchone()
     seq = int(row[0])
     return f"{kind.prefix}-{year}-{seq:04d}", seq
+
+
+def _provisional_number(kind: Kind) -> tuple[str, int]:
+    """What a new document is stored under until _finish numbers it, just before its transaction commits:
+    unique among the documents being saved at once (a clash fails on the unique index and the save is
+    retried), never seen outside that transaction."""
+    return f"~{kind.prefix}-{secrets.token_hex(12)}", -1 - secrets.randbelow(2**31 - 1)
+
+
+def _finish(document: Document, ctx: _Context | None, old_qty: dict, new_qty: dict, *, number: bool) -> None:
+    """The last steps of every save and deletion: the rows every save of a kind shares come last, so that
+    their locks (PostgreSQL) are held from here to the commit only, not while the lines, serials and ledger
+    of the document are written. In this order everywhere (serial rows are locked before, in id order):
+    the counter of the document's kind and year, then the stock rows by (item, warehouse).
+    A generated goods receipt/issue finishes inside its invoice's save, before the invoice is numbered."""
+    if number:
+        kind = KINDS[document.kind]
+        document.number, document.seq = _next_number(kind, document.year)
+        Document.update(number=document.number, seq=document.seq).where(Document.id == document.id).execute()
+    if ctx is None:
+        return
+    if ctx.ledger:
+        at = _ts(ctx.at)
+        d = ctx.document
+        _insert_rows("ledger", _LEDGER_COLUMNS,
+                     [(sid, d.id, d.number, d.kind, pos, direction, wh, at, ctx.operator, state)
+                      for sid, pos, direction, wh, state in ctx.ledger])
+        ctx.ledger = []
+    _apply_quantities(ctx, old_qty, new_qty)
 
 
 # --- the services -------------------------------------------------------------------------------
@@ -764,7 +799,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
 
     now = utcnow()
     if existing is None:
-        number, seq = _next_number(kind, prep.date.year)
+        number, seq = _provisional_number(kind)
         document = Document.create(
             number=number, kind=kind.name, year=prep.date.year, seq=seq, date=prep.date,
             warehouse=prep.warehouse, to_warehouse=prep.to_warehouse, partner=prep.partner, note=prep.note,
@@ -784,6 +819,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
         Line.delete().where(Line.document == document).execute()
     _write_lines(document, prep.lines)
 
+    ctx = None
     if kind.moves_stock:
         ctx = _Context(document, operator, now, items, label)
         for k, pos in new_moves.items():  # kept movements follow their serial to its new line
@@ -791,24 +827,24 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
                 _sql("UPDATE ledger SET line_position = ? WHERE id = ?", (pos, entries[k][0]))
         _undo(ctx, undo, entries)
         _apply(ctx, kind.name, apply)
-        _apply_quantities(ctx, old_qty, new_qty)
     elif kind.generates:
-        _sync_generated(document, doc, prep, operator)
+        _sync_generated(document, doc, prep, operator, label)
+    _finish(document, ctx, old_qty, new_qty if kind.moves_stock else {}, number=existing is None)
     return document
 
 
 def _write_lines(document: Document, lines: list[_Line]) -> None:
     if not lines:
         return
-    Line.insert_many([
+    ids = dict(Line.insert_many([
         {"document": document.id, "position": l.position, "item": l.item.id, "quantity": l.quantity, "price": l.price}
-        for l in lines]).execute()
-    ids = dict(Line.select(Line.position, Line.id).where(Line.document == document).tuples())
+        for l in lines]).returning(Line.position, Line.id).tuples().execute())
     _insert_rows("doc_line_serial", ("line_id", "code"), [(ids[l.position], s) for l in lines for s in l.serials])
 
 
-def _sync_generated(invoice: Document, doc: DocumentIn, prep: _Prepared, operator: str) -> None:
-    """Keep the invoice's goods receipt / goods issue in step with it."""
+def _sync_generated(invoice: Document, doc: DocumentIn, prep: _Prepared, operator: str, label: str) -> None:
+    """Keep the invoice's goods receipt / goods issue in step with it (``label``: how refusals name the
+    invoice, which has no number yet when it is new)."""
     linked = Document.get_or_none(Document.source == invoice)
     if not prep.generate_movement:
         if linked is not None:
@@ -821,7 +857,7 @@ def _sync_generated(invoice: Document, doc: DocumentIn, prep: _Prepared, operato
     try:
         _save(stock_doc, operator=operator, existing=linked, source=invoice)
     except DocumentRefused as r:
-        raise DocumentRefused(invoice.number, r.problems) from None
+        raise DocumentRefused(label, r.problems) from None
 
 
 @write_transaction
@@ -845,7 +881,7 @@ def _delete(doc: Document, operator: str) -> None:
         items = {ln.item_id: ln.item for ln in doc.lines}
         ctx = _Context(doc, operator, utcnow(), items, doc.number)
         _undo(ctx, old_moves, entries)
-        _apply_quantities(ctx, old_qty, {})
+        _finish(doc, ctx, old_qty, {}, number=False)
     doc.delete_instance()
 
 

@@ -1,5 +1,7 @@
 """Invoices: only their generated goods receipt / goods issue moves stock."""
 
+import datetime as dt
+
 import pytest
 
 from store import catalog
@@ -70,7 +72,12 @@ def test_sales_invoice_refusal_names_the_invoice_and_serial(stock):
     with pytest.raises(DocumentRefused) as e:
         si(["P1", "NOPE"])
     assert "serial NOPE is unknown for PHONE-X" in str(e.value)
+    assert e.value.document == "The new sales invoice"  # no number: it was not saved
     assert Document.select().where(Document.kind.in_(["sales_invoice", "issue"])).count() == 0
+    # the refused save took no number: the next invoice and its goods issue are the first of the year
+    inv = si(["P1"])
+    year = dt.date.today().year
+    assert (inv.number, inv.generated) == (f"SI-{year}-0001", f"GI-{year}-0001")
 
 
 def test_invoice_without_movement_keeps_serials_and_moves_later(stock):
