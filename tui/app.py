@@ -35,6 +35,14 @@ NEW_DOCUMENTS = [("receipt", "goods receipt"), ("issue", "goods issue"), ("purch
                  ("sales_invoice", "sales invoice"), ("transfer", "transfer")]
 
 
+def _store_call(module: str, name: str, *args):
+    """store.<module>.<name>(*args), importing the module in the calling thread worker: at start-up the
+    event loop is not held up importing the database layer."""
+    import importlib
+
+    return getattr(importlib.import_module(f"store.{module}"), name)(*args)
+
+
 class MenuScreen(Screen):
     """The agendas, numbered: a digit or arrows and Enter opens one."""
 
@@ -58,9 +66,7 @@ class MenuScreen(Screen):
         self.call_after_refresh(self._load_summary)
 
     def _load_summary(self) -> None:
-        from store.summary import summary
-
-        call_store(self, summary, done=self._summary, failed=lambda e: None)
+        call_store(self, _store_call, "summary", "summary", done=self._summary, failed=lambda e: None)
 
     def _summary(self, s) -> None:
         self.query_one("#summary", Static).update(
@@ -159,11 +165,11 @@ class SerialStockApp(App):
         self.push_screen(MenuScreen())
         if self.start == "lookup":
             self.action_lookup()
+
+    def on_ready(self) -> None:
+        """The first screen has been displayed (Textual's Ready event)."""
         # Start-up objects live as long as the app: once the first screen is up, keep them out of every
         # later garbage collection, so that a full collection does not land in the middle of typing.
-        self.call_after_refresh(self._after_first_paint)
-
-    def _after_first_paint(self) -> None:
         gc.enable()
         gc.freeze()
         if not self._database_opened.is_set() and not self._opening:
@@ -172,13 +178,11 @@ class SerialStockApp(App):
             self._opening = True
             self.set_timer(self.OPEN_DATABASE_AFTER,
                            lambda: self.run_worker(self._open_database, thread=True, group="open-database"))
-        from store.drafts import drafts_of
-
-        call_store(self, drafts_of, self.operator, done=self._offer_drafts, failed=lambda e: None)
+        # the store's modules are imported in the worker too, not on the event loop
+        call_store(self, _store_call, "drafts", "drafts_of", self.operator, done=self._offer_drafts,
+                   failed=lambda e: None)
         if self.offer_demo:
-            from store.demo import is_empty
-
-            call_store(self, is_empty, done=self._maybe_offer_demo, failed=lambda e: None)
+            call_store(self, _store_call, "demo", "is_empty", done=self._maybe_offer_demo, failed=lambda e: None)
 
     def _maybe_offer_demo(self, empty: bool) -> None:
         if not empty:
