@@ -433,13 +433,18 @@ def _wh_codes() -> dict[int, str]:
     return {w.id: w.code for w in Warehouse.select(Warehouse.id, Warehouse.code)}
 
 
-def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, Item]) -> list[Refusal]:
+def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, Item],
+                           seen: dict | None = None) -> list[Refusal]:
     """Refusals for moves that cannot be applied given the current stock, after the undo set.
-    Receiving: the serial must not be in stock. Issuing: in stock in that warehouse."""
+    Receiving: the serial must not be in stock. Issuing: in stock in that warehouse.
+    ``seen``: filled with {(item id, code): serial id, or None for a serial not known yet}."""
     pairs = {(k[0], k[1]) for k in apply}
     if not pairs:
         return []
     state = _serial_state(pairs)
+    if seen is not None:
+        for pair in pairs:
+            seen[pair] = state[pair][0] if pair in state else None
     # what the state will be once this document's own undone movements are reversed
     overlay = {}
     for (item_id, code, wh, d) in undo:
@@ -509,6 +514,18 @@ class _Context:
     # This save's ledger entries, (serial id, line position, direction, warehouse id, state) in order,
     # written by _finish once the document has its number (the entries carry it).
     ledger: list = field(default_factory=list)
+    # {(item id, code): serial id or None} from the check made before anything was written
+    seen: dict = field(default_factory=dict)
+
+
+def _serial_ids(ctx: _Context, pairs: set) -> dict[tuple[int, str], int]:
+    """{(item id, code): serial id} of the serials among ``pairs`` that exist. From the check made before
+    writing when it covered them all: a serial row, once there, stays (one inserted meanwhile by another
+    saver makes this save's insert fail on the unique index, and the save is retried)."""
+    seen = ctx.seen
+    if all(p in seen for p in pairs):
+        return {p: seen[p] for p in pairs if seen[p] is not None}
+    return {p: v[0] for p, v in _serial_state(pairs).items()}
 
 
 def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
@@ -582,15 +599,17 @@ _LEDGER_COLUMNS = ("serial_id", "document_id", "doc_number", "doc_kind", "line_p
 
 
 def _apply_out(ctx, kind, wh, keys, apply) -> None:
-    state = _serial_state({(k[0], k[1]) for k in keys})
-    ids_by_key = {k: state[(k[0], k[1])][0] for k in keys if (k[0], k[1]) in state}
+    known = _serial_ids(ctx, {(k[0], k[1]) for k in keys})
+    ids_by_key = {k: known[(k[0], k[1])] for k in keys if (k[0], k[1]) in known}
     ids = list(ids_by_key.values())
-    _lock_serials(ids)
-    # Decide on the rows as they are now that they are ours (PostgreSQL: a concurrent saver may have
-    # committed since the first check; asking after our own UPDATE would see our own changes).
-    problems = _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items)
-    if problems:
-        raise DocumentRefused(ctx.label, problems)
+    if is_postgres():
+        _lock_serials(ids)
+        # Decide on the rows as they are now that they are ours: a concurrent saver may have committed
+        # since the first check (asking after our own UPDATE would see our own changes). SQLite held its
+        # write lock since before that check, which stands.
+        problems = _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items)
+        if problems:
+            raise DocumentRefused(ctx.label, problems)
     changed = 0
     for chunk in _chunks(ids):
         cond, params = _in("id", chunk)
@@ -603,16 +622,16 @@ def _apply_out(ctx, kind, wh, keys, apply) -> None:
 
 
 def _apply_in(ctx, kind, wh, keys, apply) -> None:
-    state = _serial_state({(k[0], k[1]) for k in keys})
+    state = _serial_ids(ctx, {(k[0], k[1]) for k in keys})
     known = [k for k in keys if (k[0], k[1]) in state]
     # new serials are inserted in one order by every saver: two receipts of the same new serials wait on
     # each other's index entries (PostgreSQL) without a deadlock, and the later one is refused on retry
     new = sorted(k for k in keys if (k[0], k[1]) not in state)
-    ids_by_key = {k: state[(k[0], k[1])][0] for k in known}
+    ids_by_key = {k: state[(k[0], k[1])] for k in known}
     if known:
         ids = list(ids_by_key.values())
         _lock_serials(ids)
-        if kind != "transfer":  # a transfer's in-leg follows its out-leg, checked there
+        if kind != "transfer" and is_postgres():  # a transfer's in-leg follows its out-leg, checked there
             problems = _availability_problems(kind, {k: apply[k] for k in known}, {}, ctx.items)
             if problems:
                 raise DocumentRefused(ctx.label, problems)
@@ -628,11 +647,18 @@ def _apply_in(ctx, kind, wh, keys, apply) -> None:
         # A concurrent insert of the same serial fails on the unique index; the save is retried
         # and then refused by the availability check with the document that holds it.
         at = _ts(ctx.at)
-        _insert_rows("serial_number", ("item_id", "code", "status", "warehouse_id", "received_at"),
-                     [(k[0], k[1], IN_STOCK, wh, at) for k in new])
-        fresh = _serial_state({(k[0], k[1]) for k in new})
-        for k in new:
-            ids_by_key[k] = fresh[(k[0], k[1])][0]
+        if is_postgres():  # ids taken from the sequence first: no query afterwards to learn them
+            ids = [r[0] for r in _sql("SELECT nextval('serial_number_id_seq') FROM generate_series(1, ?)",
+                                      (len(new),)).fetchall()]
+            _insert_rows("serial_number", ("id", "item_id", "code", "status", "warehouse_id", "received_at"),
+                         [(sid, k[0], k[1], IN_STOCK, wh, at) for sid, k in zip(ids, new)])
+            ids_by_key.update(zip(new, ids))
+        else:
+            _insert_rows("serial_number", ("item_id", "code", "status", "warehouse_id", "received_at"),
+                         [(k[0], k[1], IN_STOCK, wh, at) for k in new])
+            fresh = _serial_state({(k[0], k[1]) for k in new})
+            for k in new:
+                ids_by_key[k] = fresh[(k[0], k[1])][0]
     ctx.ledger += _ledger_rows(ids_by_key, keys, apply, wh, +1)
 
 
@@ -780,6 +806,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
 
     # What changes, for documents that move stock or, for picking invoices, what must be available.
     old_moves, old_qty, entries = ({}, {}, {})
+    seen: dict = {}
     if kind.moves_stock:
         if existing is not None:
             old_moves, old_qty, entries = _stored_effect(existing)
@@ -789,7 +816,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
                                      new_lines)
         undo = {k: p for k, p in old_moves.items() if k not in new_moves}
         apply = {k: p for k, p in new_moves.items() if k not in old_moves}
-        problems = _availability_problems(kind.name, apply, undo, items)
+        problems = _availability_problems(kind.name, apply, undo, items, seen)
     elif not kind.receives and not prep.generate_movement:
         # A sales invoice that does not issue now still picks from what is in stock.
         moves, _ = _effect("issue", prep.warehouse.id, None, new_lines)
@@ -821,7 +848,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
 
     ctx = None
     if kind.moves_stock:
-        ctx = _Context(document, operator, now, items, label)
+        ctx = _Context(document, operator, now, items, label, seen=seen)
         for k, pos in new_moves.items():  # kept movements follow their serial to its new line
             if k in old_moves and old_moves[k] != pos:
                 _sql("UPDATE ledger SET line_position = ? WHERE id = ?", (pos, entries[k][0]))
