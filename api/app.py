@@ -9,6 +9,7 @@ It can also be served directly: `uvicorn --factory api.app:create_app` (database
 
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import asynccontextmanager
 
@@ -18,10 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from store import db as dbm
 from store import idempotency
+from store.urls import is_postgres_url
 
 from . import errors, routes_catalog, routes_documents, routes_lookups
 
-THREADS = 8  # requests doing their work at once (each in a thread of its own; a request holds one connection)
+# Requests doing their work at once in one server process (each in a thread of its own; a request holds
+# one connection). On PostgreSQL `serialstock api` runs several processes, each with this many.
+THREADS_SQLITE = 8
+THREADS_POSTGRES = 4
 
 DESCRIPTION = """\
 Receive and issue serial numbers from other programs (an e-shop, a supplier's portal).
@@ -55,10 +60,11 @@ def _close() -> None:
 
 
 def create_app(db_url: str | None = None, *, threads: int | None = None, pool: int | None = None) -> FastAPI:
-    """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 8);
-    ``pool``: database connections kept open for them (default threads + 4)."""
+    """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 8 on SQLite
+    and 4 on PostgreSQL); ``pool``: database connections kept open for them (default threads + 4)."""
     url = dbm.resolve_url(db_url)
-    threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS") or THREADS)
+    threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS")
+                             or (THREADS_POSTGRES if is_postgres_url(url) else THREADS_SQLITE))
     pool = pool or threads + 4
 
     @asynccontextmanager
@@ -67,6 +73,9 @@ def create_app(db_url: str | None = None, *, threads: int | None = None, pool: i
         # which costs nothing. More threads only contend for the GIL and the database's locks.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         await run_in_threadpool(_open, url, pool)
+        # What start-up made (the app, its models and routes) lives as long as the server: keep it out
+        # of the garbage collector's full passes, which otherwise walk all of it again and again.
+        gc.freeze()
         try:
             yield
         finally:
@@ -76,6 +85,7 @@ def create_app(db_url: str | None = None, *, threads: int | None = None, pool: i
                   docs_url="/docs", redoc_url=None,
                   generate_unique_id_function=lambda route: route.name)
     app.state.db_url = url
+    app.state.verified_tokens = {}  # api.deps.authenticated: token hash -> (name, verified until)
     errors.install(app)
     app.include_router(routes_catalog.router)
     app.include_router(routes_documents.router)

@@ -9,8 +9,9 @@ What it does, per database
   1. Opens the database with store.db.connect (on PostgreSQL the serialstock tables in it are dropped
      first, as tests/conftest.py does: use a database of its own, e.g. `createdb -h 127.0.0.1 -U postgres
      apibench`, never the test suite's), creates a tracked item BENCH and a token.
-  2. Starts the API in its own process, as `serialstock api` does it (uvicorn, one process, the app's
-     connection pool), without the access log, on 127.0.0.1 and a free port.
+  2. Starts the API with `serialstock --db URL api --no-access-log` on 127.0.0.1 and a free port: the
+     command's own defaults (1 process of 8 threads on SQLite; on PostgreSQL one process per CPU, at most
+     4, of 4 threads each, each process with its own connection pool) unless --workers / --threads say.
   3. For 1, 10 and 50 clients at once: each client (a thread with its own keep-alive HTTP/1.1
      connection) loops: POST /goods-receipts of one line of ``--serials`` new serials, then
      POST /goods-issues of those serials, for ``--seconds`` (and at most ``--max-requests`` requests
@@ -31,9 +32,11 @@ import http.client
 import json
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -201,24 +204,30 @@ def run_level(target, clients: int, seconds: float, max_requests: int) -> Result
     return result
 
 
-def start_server(url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "SERIALSTOCK_DB": url, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+def start_server(url: str, port: int, workers: int | None = None, threads: int | None = None) -> subprocess.Popen:
+    """`serialstock --db URL api` on the port; returns once every one of its processes has started."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    extra = (["--workers", str(workers)] if workers else []) + (["--threads", str(threads)] if threads else [])
+    log = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "serialstock.cli", "--db", url, "api", "--host", "127.0.0.1",
+                             "--port", str(port), "--no-access-log", *extra], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/openapi.json")
-            if c.getresponse().status == 200:
-                c.close()
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("the API server did not start")
-            time.sleep(0.1)
+        log.seek(0)
+        text = log.read()
+        started = re.search(r"(\d+) process(?:es)?;", text)
+        if started and text.count("Application startup complete") >= int(started.group(1)):
+            say(f"    server: `serialstock api`, {started.group(1)} process(es)"
+                + (f", {threads} threads each" if threads else ""))
+            proc.log = log
+            return proc
+        if proc.poll() is not None:
+            raise SystemExit("the API server did not start:\n" + text)
+        time.sleep(0.1)
     proc.kill()
-    raise SystemExit("the API server did not answer in 30 s")
+    log.seek(0)
+    raise SystemExit("the API server did not start in 30 s:\n" + log.read())
 
 
 def bench(name: str, url: str, args) -> list[tuple]:
@@ -226,7 +235,7 @@ def bench(name: str, url: str, args) -> list[tuple]:
     secret = prepare(url)
     rows = []
     port = free_port()
-    server = start_server(url, port)
+    server = start_server(url, port, args.workers, args.threads)
     try:
         for clients in args.clients:
             for mode in ("api", "direct"):
@@ -288,6 +297,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="time per level and mode (default 10)")
     p.add_argument("--max-requests", type=int, default=5000, help="at most this many requests per client per run")
     p.add_argument("--serials", type=int, default=5, help="serials on the one line of each document (default 5)")
+    p.add_argument("--workers", type=int, help="server processes (default: what `serialstock api` chooses)")
+    p.add_argument("--threads", type=int, help="threads per server process (default: the command's)")
     p.add_argument("--keep", action="store_true", help="keep the SQLite file")
     args = p.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]

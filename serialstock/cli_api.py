@@ -5,9 +5,11 @@ cli.main opens the database (store.db.connect) before a handler runs; `api` serv
 
 from __future__ import annotations
 
+import os
 import sys
 
 from store import db as dbm
+from store.urls import is_postgres_url
 from store.errors import Refusal
 
 
@@ -15,6 +17,13 @@ def register(subparsers) -> None:
     api = subparsers.add_parser("api", help="serve the JSON HTTP API (OpenAPI at /openapi.json)")
     api.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     api.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    api.add_argument("--workers", type=int, metavar="N",
+                     help="server processes, each with its own connection pool (default: 1 on SQLite, whose "
+                          "writers queue best inside one process; on PostgreSQL the number of CPUs, at most 4)")
+    api.add_argument("--threads", type=int, metavar="N",
+                     help="requests each process works on at once (default: $SERIALSTOCK_API_THREADS, else "
+                          "8 on SQLite, 4 on PostgreSQL)")
+    api.add_argument("--no-access-log", action="store_true", help="do not log every request")
 
     token = subparsers.add_parser("token", help="make, list or revoke the HTTP API's bearer tokens")
     sub = token.add_subparsers(dest="token_command", metavar="{create,list,revoke}")
@@ -26,16 +35,50 @@ def register(subparsers) -> None:
     revoke.add_argument("name")
 
 
-def _cmd_api(args) -> int:
+def default_workers(url: str) -> int:
+    """Server processes: one on SQLite (its writers queue in arrival order inside a process; across
+    processes they would poll on the file's lock); on PostgreSQL one per CPU, at most 4."""
+    return 1 if not is_postgres_url(url) else max(1, min(os.cpu_count() or 1, 4))
+
+
+def serve(host: str, port: int, *, workers: int, access_log: bool = True) -> None:
+    """Serve api.app:create_app (database from $SERIALSTOCK_DB) with uvicorn, in ``workers`` processes."""
+    import socket
+
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from api import create_app
+    config = uvicorn.Config("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                            log_level="info", access_log=access_log)
+    try:
+        if workers == 1:
+            uvicorn.Server(config).run()
+            return
+        # uvicorn binds the socket its worker processes share with protocol 0, and asyncio turns Nagle's
+        # algorithm off (TCP_NODELAY) only on connections accepted from a socket that says IPPROTO_TCP:
+        # every answer after the first on a keep-alive connection would wait ~40 ms for the client's
+        # delayed ACK (uvicorn issue #3149). The same socket, said to be TCP:
+        bound = config.bind_socket()
+        sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
 
+
+def _cmd_api(args) -> int:
     url = dbm.resolve_url(getattr(args, "db", None))
     dbm.db.close()  # the server opens the database itself, with a connection pool
-    print(f"serialstock API on http://{args.host}:{args.port} (OpenAPI at /openapi.json, docs at /docs); "
-          "ctrl+c stops it.", file=sys.stderr)
-    uvicorn.run(create_app(url), host=args.host, port=args.port, log_level="info")
+    workers = args.workers or default_workers(url)
+    if workers < 1 or (args.threads is not None and args.threads < 1):
+        print("serialstock: --workers and --threads must be at least 1", file=sys.stderr)
+        return 2
+    # Each process makes the app itself (api.app.create_app), with the database and threads from here.
+    os.environ["SERIALSTOCK_DB"] = url
+    if args.threads:
+        os.environ["SERIALSTOCK_API_THREADS"] = str(args.threads)
+    print(f"serialstock API on http://{args.host}:{args.port} (OpenAPI at /openapi.json, docs at /docs), "
+          f"{workers} process{'es' if workers > 1 else ''}; ctrl+c stops it.", file=sys.stderr)
+    serve(args.host, args.port, workers=workers, access_log=not args.no_access_log)
     return 0
 
 
