@@ -156,6 +156,24 @@ def list_items(search: str | None = None, *, after: str | None = None, limit: in
 
 # --- warehouses and partners -------------------------------------------------------------
 
+def _refuse_taken(model, what: str, code: str) -> None:
+    """A warehouse's or partner's code is theirs alone."""
+    if model.select().where(model.code == code).exists():
+        raise AlreadyExists(f"A {what} with code {code} already exists.", field="code")
+
+
+def _rename(row, what: str, new_code, name) -> None:
+    """A new code and/or name for a warehouse or partner (documents refer to the row, not to its code)."""
+    if new_code is not None:
+        new_code = clean_text(new_code, "code", max_length=32)
+        if new_code != row.code:
+            _refuse_taken(type(row), what, new_code)
+        row.code = new_code
+    if name is not None:
+        row.name = clean_text(name, "name", max_length=200)
+    row.save()
+
+
 def default_warehouse() -> Warehouse:
     wh = Warehouse.get_or_none(Warehouse.is_default == True)  # noqa: E712
     return wh or Warehouse.select().order_by(Warehouse.id).first()
@@ -177,8 +195,7 @@ def get_warehouse(code: str | None) -> Warehouse:
 def create_warehouse(code, name) -> Warehouse:
     code = clean_text(code, "code", max_length=32)
     name = clean_text(name, "name", max_length=200)
-    if Warehouse.select().where(Warehouse.code == code).exists():
-        raise AlreadyExists(f"A warehouse with code {code} already exists.", field="code")
+    _refuse_taken(Warehouse, "warehouse", code)
     return Warehouse.create(code=code, name=name, is_default=not Warehouse.select().exists())
 
 
@@ -189,14 +206,7 @@ def update_warehouse(code, *, new_code=None, name=None, make_default: bool = Fal
     wh = get_warehouse(code) if code is not None and str(code).strip() else None
     if wh is None:
         raise NotFound("Which warehouse? None was given.", field="warehouse")
-    if new_code is not None:
-        new_code = clean_text(new_code, "code", max_length=32)
-        if new_code != wh.code and Warehouse.select().where(Warehouse.code == new_code).exists():
-            raise AlreadyExists(f"A warehouse with code {new_code} already exists.", field="code")
-        wh.code = new_code
-    if name is not None:
-        wh.name = clean_text(name, "name", max_length=200)
-    wh.save()
+    _rename(wh, "warehouse", new_code, name)
     if make_default and not wh.is_default:
         Warehouse.update(is_default=False).where(Warehouse.id != wh.id).execute()
         Warehouse.update(is_default=True).where(Warehouse.id == wh.id).execute()
@@ -237,8 +247,7 @@ def get_partner(code: str | None) -> Partner | None:
 def create_partner(code, name) -> Partner:
     code = clean_text(code, "code", max_length=32)
     name = clean_text(name, "name", max_length=200)
-    if Partner.select().where(Partner.code == code).exists():
-        raise AlreadyExists(f"A partner with code {code} already exists.", field="code")
+    _refuse_taken(Partner, "partner", code)
     return Partner.create(code=code, name=name)
 
 
@@ -258,14 +267,7 @@ def update_partner(code, *, new_code=None, name=None) -> Partner:
     p = get_partner(code)
     if p is None:
         raise NotFound("Which partner? None was given.", field="partner")
-    if new_code is not None:
-        new_code = clean_text(new_code, "code", max_length=32)
-        if new_code != p.code and Partner.select().where(Partner.code == new_code).exists():
-            raise AlreadyExists(f"A partner with code {new_code} already exists.", field="code")
-        p.code = new_code
-    if name is not None:
-        p.name = clean_text(name, "name", max_length=200)
-    p.save()
+    _rename(p, "partner", new_code, name)
     return p
 
 
