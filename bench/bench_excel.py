@@ -47,7 +47,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_store import Layout, backend_for, populate  # noqa: E402
+from bench_store import Layout, backend_for, populate, print_table  # noqa: E402
 from store import db as dbm  # noqa: E402
 from store.models import ALL_MODELS  # noqa: E402
 
@@ -308,15 +308,7 @@ def main(argv=None) -> int:
         say("export:")
         rows += bench_export(args)
 
-    head = ("measure", "ours", "baseline", "ratio", "target", "ok")
-    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(len(head))]
-    line = lambda r: "| " + " | ".join(str(v).ljust(widths[k]) for k, v in enumerate(r)) + " |"  # noqa: E731
-    say("")
-    say(line(head))
-    say("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        say(line(r))
-    say("")
+    print_table(rows)
     say("import baseline: openpyxl load_workbook(read_only=True, data_only=True) + iter_rows(values_only=True) over "
         "every sheet of the same file. export baseline: openpyxl write-only writing the same number of rows of the "
         "same shape from a generator, no database; each export in its own child process (peak RSS its own).")

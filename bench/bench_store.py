@@ -69,6 +69,19 @@ CHUNK = 900
 FILLED_TABLES = ("item", "document", "doc_line", "doc_line_serial", "serial_number", "ledger", "stock")
 
 
+def print_table(rows: list[tuple]) -> None:
+    """The figures as a Markdown table: measure | ours | baseline | ratio | target | ok."""
+    head = ("measure", "ours", "baseline", "ratio", "target", "ok")
+    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(v).ljust(widths[k]) for k, v in enumerate(r)) + " |"  # noqa: E731
+    say("")
+    say(line(head))
+    say("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        say(line(r))
+    say("")
+
+
 def say(*a) -> None:
     print(*a, flush=True)
 
@@ -643,15 +656,7 @@ def main(argv=None) -> int:
     row(f"check() over {args.serials:,} serials", check_s, count_s, sec, "< 10 s", check_s < 10)
     row("check() again (warm)", check2_s, None, sec, "< 10 s", check2_s < 10)
 
-    head = ("measure", "ours", "baseline", "ratio", "target", "ok")
-    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(len(head))]
-    line = lambda r: "| " + " | ".join(str(v).ljust(widths[k]) for k, v in enumerate(r)) + " |"  # noqa: E731
-    say("")
-    say(line(head))
-    say("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        say(line(r))
-    say("")
+    print_table(rows)
     say("baseline: raw " + ("psycopg" if be.is_pg else "sqlite3") + " on its own connection doing the same SELECTs / "
         "writing the same rows; check() baseline is only a raw COUNT of serial_number and of the latest ledger "
         "entry per serial, for scale.")

@@ -721,15 +721,9 @@ def main(argv=None) -> int:
     row(f"picker: push -> first rows painted, median of {args.reps} more", mpk, base_picker, sec, "< 0.3 s",
         mpk < 0.3)
 
-    head = ("measure", "ours", "baseline", "ratio", "target", "ok")
-    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(len(head))]
-    line = lambda r: "| " + " | ".join(str(v).ljust(widths[k]) for k, v in enumerate(r)) + " |"  # noqa: E731
-    say("")
-    say(line(head))
-    say("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        say(line(r))
-    say("")
+    from bench_store import print_table
+
+    print_table(rows)
     say("baselines: startup = a bare Textual App showing one Label, measured the same way in the same run, runs "
         "interleaved; agenda/keystroke/picker = raw sqlite3 on a new connection with the store's pragmas replaying the "
         "statements list_serials sends for the same first page (captured from peewee), fetching tuples "
