@@ -6,9 +6,16 @@ from decimal import Decimal, InvalidOperation
 
 from peewee import fn
 
-from .db import write_transaction
+from .db import db, write_transaction
 from .errors import AlreadyExists, InUse, InvalidInput, NotFound, TrackingLocked
 from .models import IN_STOCK, Document, Item, Line, Partner, Serial, Setting, Stock, Warehouse
+
+
+def _one(model, where: str, *params):
+    """The first row of ``model`` where the raw condition holds, or None. The lookups every document
+    save makes go this way: Model.raw converts the row as a select does, with a fifth of its Python."""
+    sql = f"SELECT * FROM {model._meta.table_name} WHERE {where} LIMIT 1".replace("?", db.obj.param)
+    return next(iter(model.raw(sql, *params)), None)
 
 
 def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str | None:
@@ -53,7 +60,7 @@ def _clean_ean(value) -> str | None:
 # --- items -------------------------------------------------------------------------------
 
 def get_item(code: str) -> Item:
-    item = Item.get_or_none(Item.code == (code or "").strip())
+    item = _one(Item, "code = ?", (code or "").strip())
     if item is None:
         raise NotFound(f"No item with code {code} in the price list.", item=code, field="item")
     return item
@@ -64,7 +71,7 @@ def find_item(text: str) -> Item | None:
     text = (text or "").strip()
     if not text:
         return None
-    return Item.get_or_none(Item.code == text) or Item.get_or_none(Item.ean == text)
+    return _one(Item, "code = ?", text) or _one(Item, "ean = ?", text)
 
 
 @write_transaction
@@ -175,8 +182,7 @@ def _rename(row, what: str, new_code, name) -> None:
 
 
 def default_warehouse() -> Warehouse:
-    wh = Warehouse.get_or_none(Warehouse.is_default == True)  # noqa: E712
-    return wh or Warehouse.select().order_by(Warehouse.id).first()
+    return _one(Warehouse, "is_default = ?", True) or Warehouse.select().order_by(Warehouse.id).first()
 
 
 def get_warehouse(code: str | None) -> Warehouse:
@@ -185,7 +191,7 @@ def get_warehouse(code: str | None) -> Warehouse:
         if wh is None:
             raise NotFound("There is no warehouse; create one first.", field="warehouse")
         return wh
-    wh = Warehouse.get_or_none(Warehouse.code == str(code).strip())
+    wh = _one(Warehouse, "code = ?", str(code).strip())
     if wh is None:
         raise NotFound(f"No warehouse with code {code}.", field="warehouse")
     return wh
@@ -237,7 +243,7 @@ def list_warehouses() -> list[Warehouse]:
 def get_partner(code: str | None) -> Partner | None:
     if code is None or not str(code).strip():
         return None
-    p = Partner.get_or_none(Partner.code == str(code).strip())
+    p = _one(Partner, "code = ?", str(code).strip())
     if p is None:
         raise NotFound(f"No partner with code {code}.", field="partner")
     return p

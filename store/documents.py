@@ -708,7 +708,7 @@ def _finish(document: Document, ctx: _Context | None, old_qty: dict, new_qty: di
     if number:
         kind = KINDS[document.kind]
         document.number, document.seq = _next_number(kind, document.year)
-        Document.update(number=document.number, seq=document.seq).where(Document.id == document.id).execute()
+        _sql("UPDATE document SET number = ?, seq = ? WHERE id = ?", (document.number, document.seq, document.id))
     if ctx is None:
         return
     if ctx.ledger:
@@ -755,24 +755,22 @@ def _view(doc: Document) -> DocumentView:
         source=doc.source.number if doc.source_id else None,
         generated=generated.number if generated else None, version=doc.version,
         created_at=doc.created_at, updated_at=doc.updated_at,
-        lines=[LineView(l.position, l.item.code, l.item.name, l.item.unit, l.item.tracked, l.quantity, l.price,
-                        serials.get(l.id, [])) for l in lines])
+        lines=[LineView(l.position, l.item.code, l.item.name, l.item.unit, l.item.tracked, l.quantity,
+                        _cents(l.price), serials.get(l.id, [])) for l in lines])
 
 
 def save_document(doc: DocumentIn, *, operator: str, number: str | None = None,
                   expected_version: int | None = None) -> DocumentView:
     """Create (``number`` None) or replace a document, moving stock by the difference.
     Raises DocumentRefused listing every problem, or another Refusal; nothing is saved then.
-
-    The view returned is read once the save has committed (inside an outer transaction: within it), so
-    that the rows every save of a kind locks (its counter, the stock rows) are held no longer than the
-    save itself needs them."""
-    return _view(_save_document(doc, operator=operator, number=number, expected_version=expected_version))
+    Returns the document as saved: what get_document(number) reads back (built from what was written,
+    without reading it again)."""
+    return _save_document(doc, operator=operator, number=number, expected_version=expected_version)
 
 
 @write_transaction
 def _save_document(doc: DocumentIn, *, operator: str, number: str | None,
-                   expected_version: int | None) -> Document:
+                   expected_version: int | None) -> DocumentView:
     existing = None
     if number is not None:
         existing = Document.get_or_none(Document.number == number.strip())
@@ -786,7 +784,7 @@ def _save_document(doc: DocumentIn, *, operator: str, number: str | None,
 
 
 def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected_version: int | None = None,
-          source: Document | None = None) -> Document:
+          source: Document | None = None) -> DocumentView:
     label = existing.number if existing else f"The new {KINDS[doc.kind].title.lower()}" if doc.kind in KINDS else None
     if existing is not None:
         if existing.kind != doc.kind:
@@ -827,10 +825,11 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
     now = utcnow()
     if existing is None:
         number, seq = _provisional_number(kind)
-        document = Document.create(
+        document = _create_document(
             number=number, kind=kind.name, year=prep.date.year, seq=seq, date=prep.date,
-            warehouse=prep.warehouse, to_warehouse=prep.to_warehouse, partner=prep.partner, note=prep.note,
-            operator=operator, generate_movement=prep.generate_movement, source=source,
+            warehouse_id=prep.warehouse.id, to_warehouse_id=prep.to_warehouse.id if prep.to_warehouse else None,
+            partner_id=prep.partner.id if prep.partner else None, note=prep.note, operator=operator,
+            generate_movement=prep.generate_movement, source_id=source.id if source else None, version=1,
             created_at=now, updated_at=now)
     else:
         document = existing
@@ -847,6 +846,7 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
     _write_lines(document, prep.lines)
 
     ctx = None
+    generated = None
     if kind.moves_stock:
         ctx = _Context(document, operator, now, items, label, seen=seen)
         for k, pos in new_moves.items():  # kept movements follow their serial to its new line
@@ -855,34 +855,66 @@ def _save(doc: DocumentIn, *, operator: str, existing: Document | None, expected
         _undo(ctx, undo, entries)
         _apply(ctx, kind.name, apply)
     elif kind.generates:
-        _sync_generated(document, doc, prep, operator, label)
+        generated = _sync_generated(document, doc, prep, operator, label)
     _finish(document, ctx, old_qty, new_qty if kind.moves_stock else {}, number=existing is None)
-    return document
+    return _saved_view(document, prep, source, generated)
+
+
+def _saved_view(document: Document, prep: _Prepared, source: Document | None, generated: str | None) -> DocumentView:
+    """What _view reads back for a document just saved, from what was written (tested to be equal)."""
+    return DocumentView(
+        id=document.id, number=document.number, kind=document.kind, date=prep.date, warehouse=prep.warehouse.code,
+        to_warehouse=prep.to_warehouse.code if prep.to_warehouse else None,
+        partner=prep.partner.code if prep.partner else None, note=prep.note, operator=document.operator,
+        generate_movement=prep.generate_movement, source=source.number if source else None, generated=generated,
+        version=document.version, created_at=document.created_at, updated_at=document.updated_at,
+        lines=[LineView(l.position, l.item.code, l.item.name, l.item.unit, l.item.tracked,
+                        from_milli(to_milli(l.quantity)), _cents(l.price), list(l.serials)) for l in prep.lines])
+
+
+CENT = Decimal("0.01")
+
+
+def _cents(price) -> Decimal:
+    """A price as stored (two places), however the database hands it back (SQLite drops trailing zeros)."""
+    return Decimal(price).quantize(CENT)
+
+
+def _create_document(**columns) -> Document:
+    """Document.create's INSERT, written out: every save makes one, and the query builder's Python
+    cost more than the database's work (dates and Decimals go to SQLite through peewee's adapters)."""
+    row = _sql(f"INSERT INTO document ({', '.join(columns)}) VALUES ({_marks(len(columns))}) RETURNING id",
+               list(columns.values())).fetchone()
+    return Document(id=row[0], **columns)
 
 
 def _write_lines(document: Document, lines: list[_Line]) -> None:
     if not lines:
         return
-    ids = dict(Line.insert_many([
-        {"document": document.id, "position": l.position, "item": l.item.id, "quantity": l.quantity, "price": l.price}
-        for l in lines]).returning(Line.position, Line.id).tuples().execute())
+    ids = {}
+    for i in range(0, len(lines), CHUNK // 5):
+        chunk = lines[i:i + CHUNK // 5]
+        ids.update(_sql("INSERT INTO doc_line (document_id, position, item_id, quantity, price) VALUES "
+                        + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)) + " RETURNING position, id",
+                        [v for l in chunk for v in (document.id, l.position, l.item.id, to_milli(l.quantity),
+                                                    _cents(l.price))]).fetchall())
     _insert_rows("doc_line_serial", ("line_id", "code"), [(ids[l.position], s) for l in lines for s in l.serials])
 
 
-def _sync_generated(invoice: Document, doc: DocumentIn, prep: _Prepared, operator: str, label: str) -> None:
+def _sync_generated(invoice: Document, doc: DocumentIn, prep: _Prepared, operator: str, label: str) -> str | None:
     """Keep the invoice's goods receipt / goods issue in step with it (``label``: how refusals name the
-    invoice, which has no number yet when it is new)."""
+    invoice, which has no number yet when it is new). Returns the number of that document, if any."""
     linked = Document.get_or_none(Document.source == invoice)
     if not prep.generate_movement:
         if linked is not None:
             _delete(linked, operator)
-        return
+        return None
     stock_doc = DocumentIn(
         kind=KINDS[invoice.kind].generates, warehouse=prep.warehouse.code, partner=doc.partner, date=prep.date,
         note=prep.note,
         lines=[LineIn(l.item.code, l.quantity, l.price, l.serials) for l in prep.lines])
     try:
-        _save(stock_doc, operator=operator, existing=linked, source=invoice)
+        return _save(stock_doc, operator=operator, existing=linked, source=invoice).number
     except DocumentRefused as r:
         raise DocumentRefused(label, r.problems) from None
 

@@ -1,5 +1,7 @@
 """Editing applies only the difference; deleting reverses; both refused once serials moved on."""
 
+from decimal import Decimal
+
 import pytest
 
 from store.documents import DocumentIn, LineIn, delete_document, get_document, save_document
@@ -82,3 +84,32 @@ def test_kind_cannot_change(stock):
     gr = receive("PHONE-X", ["A1"])
     with pytest.raises(Exception, match="kind cannot change"):
         save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, ["A1"])]), operator="t", number=gr.number)
+
+
+def test_what_a_save_answers_is_what_is_stored(stock):
+    """save_document builds its answer from what it wrote, without reading it back: it must equal what
+    get_document reads, for every kind, edits and invoices with their generated documents included
+    (prices as stored, two places; quantities as stored; serials in the order entered)."""
+    def same(view):
+        assert view == get_document(view.number)
+        return view
+
+    def doc(kind, lines, **kw):
+        return DocumentIn(kind, [LineIn(*line) for line in lines], **kw)
+
+    gr = same(save_document(doc("receipt", [("PHONE-X", 3, "10.5", ["S3", "S1", "S2"]), ("CABLE", "2.5", None, []),
+                                            ("8594000000011", 1, 7, ["S9"])], note="dock 2"), operator="ann"))
+    assert [l.price for l in gr.lines] == [Decimal("10.50"), Decimal("4.50"), Decimal("7.00")]
+    assert gr.lines[1].quantity == Decimal("2.5") and gr.lines[2].item == "PHONE-X"
+    same(save_document(doc("receipt", [("CABLE", 3, "4.5", []), ("PHONE-X", 2, None, ["S1", "S4"])], note="fixed"),
+                       operator="bob",
+                       number=gr.number))
+    same(save_document(doc("issue", [("PHONE-X", 1, None, ["S4"])], partner="ACME"), operator="ann"))
+    same(save_document(doc("transfer", [("PHONE-X", 1, None, ["S1"])], to_warehouse="B"), operator="ann"))
+    inv = same(save_document(doc("purchase_invoice", [("TAB-9", 2, "299", ["T1", "T2"])], partner="ACME"),
+                             operator="ann"))
+    assert inv.generated is not None
+    inv = same(save_document(doc("purchase_invoice", [("TAB-9", 1, "299", ["T1"])], partner="ACME",
+                                 generate_movement=False), operator="ann", number=inv.number))
+    assert inv.generated is None
+    same(save_document(doc("sales_invoice", [("CABLE", 1, None, [])], partner="ACME"), operator="ann"))
