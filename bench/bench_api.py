@@ -238,7 +238,7 @@ def bench(name: str, url: str, args) -> list[tuple]:
     server = start_server(url, port, args.workers, args.threads)
     try:
         for clients in args.clients:
-            for mode in ("api", "direct"):
+            for mode in ("api",) if args.api_only else ("api", "direct"):
                 tag = f"{mode[0]}{clients}"
                 if mode == "api":
                     def target(c, stop_at, mx, res, tag=tag):
@@ -300,6 +300,7 @@ def main() -> int:
     p.add_argument("--workers", type=int, help="server processes (default: what `serialstock api` chooses)")
     p.add_argument("--threads", type=int, help="threads per server process (default: the command's)")
     p.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    p.add_argument("--api-only", action="store_true", help="skip the in-process baseline runs")
     args = p.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     if args.sqlite is None and not args.pg:

@@ -59,6 +59,7 @@ def make_database(url: str, *, pool: int | None = None) -> peewee.Database:
         host=parsed.hostname or None,
         port=parsed.port or None,
         autorollback=False,
+        options="-c plan_cache_mode=force_custom_plan",
         **extra,
     )
 

@@ -204,11 +204,24 @@ def _in(column: str, values: list) -> tuple[str, list]:
     return f"{column} = ANY(?)", [list(values)]
 
 
-def _lock_serials(ids) -> None:
+def _lock_serials(ids) -> dict | None:
     """PostgreSQL: lock the serial rows in id order before deciding anything about them, so that
-    concurrent savers queue instead of deadlocking. SQLite holds the whole write lock already."""
-    if is_postgres() and ids:
-        _sql("SELECT id FROM serial_number WHERE id = ANY(?) ORDER BY id FOR UPDATE", [sorted(ids)])
+    concurrent savers queue instead of deadlocking; returns their state as it is now that they are
+    ours ({(item id, code): (id, status, warehouse id)}: a concurrent saver may have committed since
+    the first check). SQLite holds its write lock since before that check, which stands: None."""
+    if not is_postgres() or not ids:
+        return None
+    rows = _sql("SELECT id, item_id, code, status, warehouse_id FROM serial_number WHERE id = ANY(?) "
+                "ORDER BY id FOR UPDATE", [sorted(ids)]).fetchall()
+    return {(item_id, code): (sid, status, wh) for sid, item_id, code, status, wh in rows}
+
+
+def _set_serials(ids, assignments: str, params: list) -> None:
+    """UPDATE serial rows by id alone (their state was checked under lock): the planner then has only
+    the primary key to go by, never a scan of every serial with a status or in a warehouse."""
+    for chunk in _chunks(ids):
+        cond, in_params = _in("id", chunk)
+        _sql(f"UPDATE serial_number SET {assignments} WHERE {cond}", [*params, *in_params])
 
 
 # --- preparing a document: resolve and validate everything before writing anything --------------
@@ -434,14 +447,16 @@ def _wh_codes() -> dict[int, str]:
 
 
 def _availability_problems(kind: str, apply: dict, undo: dict, items: dict[int, Item],
-                           seen: dict | None = None) -> list[Refusal]:
+                           seen: dict | None = None, state: dict | None = None) -> list[Refusal]:
     """Refusals for moves that cannot be applied given the current stock, after the undo set.
     Receiving: the serial must not be in stock. Issuing: in stock in that warehouse.
-    ``seen``: filled with {(item id, code): serial id, or None for a serial not known yet}."""
+    ``seen``: filled with {(item id, code): serial id, or None for a serial not known yet}.
+    ``state``: the serials' state as _lock_serials read it (else it is read here)."""
     pairs = {(k[0], k[1]) for k in apply}
     if not pairs:
         return []
-    state = _serial_state(pairs)
+    if state is None:
+        state = _serial_state(pairs)
     if seen is not None:
         for pair in pairs:
             seen[pair] = state[pair][0] if pair in state else None
@@ -602,22 +617,14 @@ def _apply_out(ctx, kind, wh, keys, apply) -> None:
     known = _serial_ids(ctx, {(k[0], k[1]) for k in keys})
     ids_by_key = {k: known[(k[0], k[1])] for k in keys if (k[0], k[1]) in known}
     ids = list(ids_by_key.values())
-    if is_postgres():
-        _lock_serials(ids)
-        # Decide on the rows as they are now that they are ours: a concurrent saver may have committed
-        # since the first check (asking after our own UPDATE would see our own changes). SQLite held its
-        # write lock since before that check, which stands.
-        problems = _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items)
+    locked = _lock_serials(ids)
+    if locked is not None:
+        # Decide on the rows as they are now that they are ours (asking after our own UPDATE would see
+        # our own changes).
+        problems = _availability_problems(kind, {k: apply[k] for k in keys}, {}, ctx.items, state=locked)
         if problems:
             raise DocumentRefused(ctx.label, problems)
-    changed = 0
-    for chunk in _chunks(ids):
-        cond, params = _in("id", chunk)
-        cur = _sql(f"UPDATE serial_number SET status = ? WHERE {cond} AND status = ? AND warehouse_id = ?",
-                   [ISSUED, *params, IN_STOCK, wh])
-        changed += cur.rowcount
-    if changed != len(keys):  # cannot happen once the rows are locked; refuse rather than half-move
-        raise DocumentRefused(ctx.label, [SerialNotAvailable("Some serials are no longer in stock; pick again.")])
+    _set_serials(ids, "status = ?", [ISSUED])
     ctx.ledger += _ledger_rows(ids_by_key, keys, apply, wh, -1)
 
 
@@ -630,19 +637,12 @@ def _apply_in(ctx, kind, wh, keys, apply) -> None:
     ids_by_key = {k: state[(k[0], k[1])] for k in known}
     if known:
         ids = list(ids_by_key.values())
-        _lock_serials(ids)
-        if kind != "transfer" and is_postgres():  # a transfer's in-leg follows its out-leg, checked there
-            problems = _availability_problems(kind, {k: apply[k] for k in known}, {}, ctx.items)
+        locked = _lock_serials(ids)
+        if locked is not None and kind != "transfer":  # a transfer's in-leg follows its out-leg, checked there
+            problems = _availability_problems(kind, {k: apply[k] for k in known}, {}, ctx.items, state=locked)
             if problems:
                 raise DocumentRefused(ctx.label, problems)
-        changed = 0
-        for chunk in _chunks(ids):
-            cond, params = _in("id", chunk)
-            cur = _sql(f"UPDATE serial_number SET status = ?, warehouse_id = ?, received_at = ? "
-                       f"WHERE {cond} AND status <> ?", [IN_STOCK, wh, _ts(ctx.at), *params, IN_STOCK])
-            changed += cur.rowcount
-        if changed != len(known):
-            raise DocumentRefused(ctx.label, [SerialInStock("Some serials came into stock meanwhile; save again.")])
+        _set_serials(ids, "status = ?, warehouse_id = ?, received_at = ?", [IN_STOCK, wh, _ts(ctx.at)])
     if new:
         # A concurrent insert of the same serial fails on the unique index; the save is retried
         # and then refused by the availability check with the document that holds it.
