@@ -7,6 +7,8 @@
 - Stock equals the net of the goods receipts, goods issues and transfers on record.
 - Every stock document's serials are exactly its standing movements; no line holds more or fewer
   serials than its quantity.
+- No serial, movement or entered serial points at an item, warehouse, serial, document or line that
+  does not exist (on PostgreSQL these are kept by the services, not by foreign keys: schema 6).
 """
 
 from __future__ import annotations
@@ -102,4 +104,15 @@ def check() -> list[str]:
     orphan = _q(f"SELECT COUNT(*) FROM ledger WHERE state = {EFFECTIVE} AND document_id IS NULL")[0][0]
     if orphan:
         problems.append(f"{orphan} standing ledger movements belong to no document")
+    for table, column, parent, what in DANGLING:
+        n = _q(f"SELECT COUNT(*) FROM {table} t WHERE t.{column} IS NOT NULL "
+               f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = t.{column})")[0][0]
+        if n:
+            problems.append(f"{n} rows of {table} point at {what} that does not exist ({column})")
     return problems
+
+
+# (table, column, the table it points at, what that is): see store.migrations.PER_SERIAL_FOREIGN_KEYS
+DANGLING = (("serial_number", "item_id", "item", "an item"), ("serial_number", "warehouse_id", "warehouse", "a warehouse"),
+            ("ledger", "serial_id", "serial_number", "a serial"), ("ledger", "document_id", "document", "a document"),
+            ("ledger", "warehouse_id", "warehouse", "a warehouse"), ("doc_line_serial", "line_id", "doc_line", "a line"))

@@ -59,7 +59,6 @@ def make_database(url: str, *, pool: int | None = None) -> peewee.Database:
         host=parsed.hostname or None,
         port=parsed.port or None,
         autorollback=False,
-        options="-c plan_cache_mode=force_custom_plan",
         **extra,
     )
 

@@ -11,6 +11,8 @@ History
   5  no index of its own on a foreign key that leads a composite index; on PostgreSQL, serial codes
      and statuses compare byte by byte (COLLATE "C"): the same order as SQLite's, prefix searches
      served by the index, and bulk inserts about a third faster than under the server's locale
+  6  PostgreSQL: no foreign-key constraints on the rows written once per serial (serial_number,
+     ledger, doc_line_serial); see PER_SERIAL_FOREIGN_KEYS
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .db import db, is_sqlite
 from .errors import DatabaseError
 from .models import ALL_MODELS, ApiToken, IdempotencyKey, Setting, Warehouse
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 VERSION_KEY = "schema_version"
 
 
@@ -68,7 +70,30 @@ def _to_5() -> None:
     _bytewise_collation()
 
 
-STEPS = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5}
+# PostgreSQL checks a foreign key row by row, locking the row it points at (FOR KEY SHARE). On the
+# tables written once per serial that is most of the cost of receiving or importing serials, and the
+# few rows every save points at (the item, the warehouse) become a queue of lock holders shared by
+# every concurrent save. What these keys guarded holds without them:
+# - serial_number.item_id / warehouse_id: a serial is written in the transaction that writes a line of
+#   that item (doc_line.item_id keeps its key) and a document of that warehouse (document keeps its
+#   keys), so an item or warehouse cannot be deleted under it;
+# - ledger.serial_id: serials are never deleted; ledger.document_id and doc_line_serial.line_id: written
+#   with their document and line; deleting a document detaches its ledger rows and deletes its lines'
+#   serials itself (store.documents) instead of leaving that to ON DELETE;
+# - ledger.warehouse_id: the document's warehouse, as above.
+# `serialstock check` looks for rows pointing nowhere. SQLite keeps these keys (they cost little there).
+PER_SERIAL_FOREIGN_KEYS = (("serial_number", "item_id"), ("serial_number", "warehouse_id"), ("ledger", "serial_id"),
+                           ("ledger", "document_id"), ("ledger", "warehouse_id"), ("doc_line_serial", "line_id"))
+
+
+def _drop_per_serial_foreign_keys() -> None:
+    if is_sqlite():
+        return
+    for table, column in PER_SERIAL_FOREIGN_KEYS:
+        db.execute_sql(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_{column}_fkey")
+
+
+STEPS = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5, 6: _drop_per_serial_foreign_keys}
 
 
 def schema_version() -> int | None:
@@ -93,6 +118,7 @@ def ensure_schema() -> int:
                 raise DatabaseError("The database has serialstock tables but no schema version; it cannot be used.")
             db.create_tables(ALL_MODELS, safe=True)
             _bytewise_collation()
+            _drop_per_serial_foreign_keys()
             _set_version(SCHEMA_VERSION)
             if not Warehouse.select().exists():
                 Warehouse.create(code="MAIN", name="Main warehouse", is_default=True)

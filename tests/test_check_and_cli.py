@@ -26,6 +26,22 @@ def test_check_passes_on_consistent_data_and_names_each_problem(stock):
     assert "CABLE in MAIN: stock -2 but the documents add up to 0" in problems
 
 
+def test_check_finds_rows_pointing_nowhere(stock):
+    """On PostgreSQL no foreign key guards the per-serial rows (schema 6): check() does."""
+    gr = receive("PHONE-X", ["A1", "A2"])
+    d = dbm.db
+    if dbm.is_sqlite():
+        d.execute_sql("PRAGMA foreign_keys = OFF")  # SQLite keeps the keys: step around them to spoil the data
+    d.execute_sql("DELETE FROM doc_line WHERE document_id = (SELECT id FROM document WHERE number = ?)"
+                  .replace("?", d.obj.param), (gr.number,))
+    d.execute_sql("UPDATE serial_number SET warehouse_id = 999 WHERE code = 'A1'")
+    if dbm.is_sqlite():
+        d.execute_sql("PRAGMA foreign_keys = ON")
+    problems = check()
+    assert "2 rows of doc_line_serial point at a line that does not exist (line_id)" in problems
+    assert "1 rows of serial_number point at a warehouse that does not exist (warehouse_id)" in problems
+
+
 def test_check_counts_stock_against_serials(stock):
     receive("PHONE-X", ["A1", "A2"])
     dbm.db.execute_sql("UPDATE stock SET quantity = 5000")

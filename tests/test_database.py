@@ -123,6 +123,20 @@ def test_upgraded_file_has_the_indexes_of_a_new_one_and_none_twice(tmp_path):
         assert unique or not longer, f"index {table}{cols} is a prefix of {longer}"
 
 
+def test_per_serial_rows_carry_foreign_keys_on_sqlite_only(database):
+    """Schema 6: PostgreSQL checks no foreign key on the rows written once per serial (each checked row
+    would lock the item and warehouse every concurrent save points at); SQLite keeps them."""
+    from store.migrations import PER_SERIAL_FOREIGN_KEYS
+
+    keys = {(t, fk.column) for t in ("serial_number", "ledger", "doc_line_serial")
+            for fk in database.get_foreign_keys(t)}
+    if dbm.is_sqlite():
+        assert set(PER_SERIAL_FOREIGN_KEYS) <= keys
+    else:
+        assert keys == set()
+    assert ("doc_line", "item_id") in {("doc_line", fk.column) for fk in database.get_foreign_keys("doc_line")}
+
+
 def test_serials_sort_the_same_on_every_database(database):
     """Codes compare byte by byte on PostgreSQL too (COLLATE "C"), as on SQLite: the Serial Numbers
     agenda lists them in the same order whichever database a site uses."""

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from store import db as dbm
+from store.check import check
 from store.documents import DocumentIn, LineIn, delete_document, get_document, save_document
 from store.errors import DocumentRefused, MovedSince, StaleDocument
 from store.lookups import find_serial, stock_of
@@ -46,6 +48,20 @@ def test_delete_reverses_and_is_refused_after_a_later_movement(stock):
     [a1] = find_serial("A1")
     assert a1.status == "removed"
     assert [m.label for m in a1.history] == ["in", "out", "in", "reversed", "reversed", "reversed"]
+
+
+def test_deleting_and_editing_leave_no_entered_serials_behind(stock):
+    """Lines' serials go with their lines (on PostgreSQL by the service, not by a cascading key), and the
+    ledger keeps a deleted document's movements by its number."""
+    gr = receive("PHONE-X", ["A1", "A2", "A3"])
+    receive("PHONE-X", ["A1", "A2"], number=gr.number)
+    gi = issue("PHONE-X", ["A2"])
+    delete_document(gi.number, operator="t")
+    entered = dbm.db.execute_sql("SELECT code FROM doc_line_serial ORDER BY code").fetchall()
+    assert [c for (c,) in entered] == ["A1", "A2"]
+    [a2] = find_serial("A2")
+    assert [(m.document, m.label) for m in a2.history][-2:] == [(gi.number, "out"), (gi.number, "reversed")]
+    assert check() == []
 
 
 def test_deleting_an_issue_puts_serials_back(stock):
