@@ -417,11 +417,14 @@ def _serial_state(pairs) -> dict[tuple[int, str], tuple[int, str, int | None]]:
                 rows = _sql(f"SELECT id, code, status, warehouse_id FROM serial_number "
                             f"WHERE item_id = ? AND code IN ({_marks(len(chunk))})", [item_id, *chunk]).fetchall()
             else:
-                # A join, not "code = ANY(array)": whatever plan the server keeps for the prepared statement,
-                # it looks each code up (or hashes them) instead of testing every serial of the item against
-                # the whole array (which made a receipt of 10,000 serials cost seconds).
-                rows = _sql('SELECT s.id, s.code, s.status, s.warehouse_id FROM unnest(?::text[]) AS c(code) '
-                            'JOIN serial_number s ON s.code = c.code COLLATE "C" WHERE s.item_id = ?',
+                # One probe of the (item, code) index per code, whatever the statistics say: as
+                # "code = ANY(array)" the planner may scan every serial of the item and test each against
+                # the whole array (seconds for a receipt of 10,000 serials), and as a plain join it may
+                # hash the codes and still scan the item's serials. OFFSET 0 keeps the lateral
+                # subquery from being flattened into such a join.
+                rows = _sql('SELECT s.id, s.code, s.status, s.warehouse_id FROM unnest(?::text[]) AS c(code), '
+                            'LATERAL (SELECT id, code, status, warehouse_id FROM serial_number '
+                            'WHERE item_id = ? AND code = c.code COLLATE "C" OFFSET 0) s',
                             [chunk, item_id]).fetchall()
             for sid, code, status, wh in rows:
                 state[(item_id, code)] = (sid, status, wh)

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from .catalog import clean_text
-from .db import write_transaction
+from .db import db, write_transaction
 from .errors import AlreadyExists, NotFound
 from .models import ApiToken, utcnow
 
@@ -69,7 +69,7 @@ def verify_token(secret: str | None) -> str | None:
     """The name of the active token with this secret, or None."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    row = (ApiToken.select(ApiToken.name)
-           .where((ApiToken.secret_hash == hash_secret(secret)) & ApiToken.revoked_at.is_null())
-           .tuples().first())
+    # Written out (every API request asks): the query builder's Python cost more than the lookup.
+    row = db.execute_sql("SELECT name FROM api_token WHERE secret_hash = ? AND revoked_at IS NULL LIMIT 1"
+                         .replace("?", db.obj.param), (hash_secret(secret),)).fetchone()
     return row[0] if row else None
