@@ -160,17 +160,23 @@ def _many(query: str, rows: list) -> None:
         db.cursor().executemany(query.replace("?", db.obj.param), rows)
 
 
+SMALL_INSERT = 64  # rows: up to this many go to PostgreSQL by executemany, more by COPY
+
+
 def _insert_rows(table: str, columns: tuple[str, ...], rows: list) -> None:
-    """Many rows into one table: executemany on SQLite; COPY on PostgreSQL, whose rows psycopg
-    formats in C and the server takes as they stream in (several times faster there than one
-    INSERT per row, and than one INSERT ... SELECT FROM unnest(arrays) of them)."""
+    """Many rows into one table: executemany on SQLite. On PostgreSQL, COPY, whose rows psycopg formats
+    in C and the server takes as they stream in (several times faster there than one INSERT per row,
+    and than one INSERT ... SELECT FROM unnest(arrays) of them); but a few rows by executemany, which
+    psycopg sends in one pipeline: one trip to the server where COPY takes two (the ledger rows of a
+    save are written while it holds its number's counter row)."""
     if not rows:
-        return
-    if is_sqlite():
-        _many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
         return
     # peewee's own translation of driver errors, as for its queries: a duplicate key is an IntegrityError
     # (retried by write_transaction), a deadlock an OperationalError.
+    if is_sqlite() or len(rows) <= SMALL_INSERT:
+        with peewee.__exception_wrapper__:
+            _many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
+        return
     with peewee.__exception_wrapper__, db.cursor() as cur, \
             cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
