@@ -10,7 +10,7 @@ What it does, per database
      first, as tests/conftest.py does: use a database of its own, e.g. `createdb -h 127.0.0.1 -U postgres
      apibench`, never the test suite's), creates a tracked item BENCH and a token.
   2. Starts the API with `serialstock --db URL api --no-access-log` on 127.0.0.1 and a free port: the
-     command's own defaults (1 process of 8 threads on SQLite; on PostgreSQL one process per CPU, at most
+     command's own defaults (1 process of 4 threads on SQLite; on PostgreSQL one process per CPU, at most
      4, of 4 threads each, each process with its own connection pool) unless --workers / --threads say.
   3. For 1, 10 and 50 clients at once: each client (a thread with its own keep-alive HTTP/1.1
      connection) loops: POST /goods-receipts of one line of ``--serials`` new serials, then
