@@ -49,6 +49,7 @@ class Agenda(Screen):
         self.more_after = True  # the database may hold rows after the last loaded one
         self.more_before = False  # rows before the first loaded one were dropped from the window
         self._loading = False
+        self._refresh_after = False  # a refresh was asked for while a load was in flight
         self._search_timer = None
 
     # --- to implement -------------------------------------------------------------------------
@@ -123,7 +124,12 @@ class Agenda(Screen):
 
     def refresh_rows(self) -> None:
         """Fetch the loaded window again and keep the cursor on its record."""
-        if self._loading or not self.is_attached:
+        if not self.is_attached:
+            return
+        if self._loading:
+            # The load in flight may have read before the change this refresh is for (a deletion
+            # made just now, say): fetch again once it is shown.
+            self._refresh_after = True
             return
         search = self.search_text
         first = self.rows[0] if self.rows and self.more_before else None
@@ -144,6 +150,7 @@ class Agenda(Screen):
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False
+        self._refresh_after = False
         self.status.say(describe(exc), error=True)
 
     def _cursor_key(self) -> str | None:
@@ -155,6 +162,9 @@ class Agenda(Screen):
     def _show(self, rows: list[Any], *, keep_key: str | None, more_after: bool, more_before: bool,
               cursor_index: int | None = None, quiet: bool = False) -> None:
         self._loading = False
+        if self._refresh_after:
+            self._refresh_after = False
+            self.call_after_refresh(self.refresh_rows)
         t = self.table
         old_index = t.cursor_row
         new_keys = [self.key(r) for r in rows]
