@@ -547,6 +547,7 @@ class _Context:
     ledger: list = field(default_factory=list)
     # {(item id, code): serial id or None} from the check made before anything was written
     seen: dict = field(default_factory=dict)
+    doing: str = "saved"  # how a refusal says what could not be done: "saved" or "deleted"
 
 
 def _serial_ids(ctx: _Context, pairs: set) -> dict[tuple[int, str], int]:
@@ -581,7 +582,7 @@ def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
                     f"Serial {code} ({ctx.items[item_id].code}) has moved since, {by}; "
                     f"{ctx.document.number} cannot change it.",
                     serial=code, item=ctx.items[item_id].code, document=later[1] if later else None))
-            raise DocumentRefused(ctx.label, problems)
+            raise DocumentRefused(ctx.label, problems, doing=ctx.doing)
         ledger_ids = [lid for lid, _ in pairs]
         for chunk in _chunks(ledger_ids):
             cond, params = _in("id", chunk)
@@ -693,7 +694,7 @@ def _apply_quantities(ctx: _Context, old: dict, new: dict) -> None:
                 have = _sql("SELECT quantity FROM stock WHERE item_id = ? AND warehouse_id = ?", (item_id, wh)).fetchone()
                 wh_codes = wh_codes or _wh_codes()
                 item = ctx.items.get(item_id) or Item.get_by_id(item_id)
-                raise DocumentRefused(ctx.label, [InsufficientStock(
+                raise DocumentRefused(ctx.label, doing=ctx.doing, problems=[InsufficientStock(
                     f"Not enough {item.code} in {wh_codes.get(wh, '?')}: {from_milli(have[0] if have else 0)} "
                     f"in stock, {from_milli(-d)} needed.", item=item.code)])
 
@@ -954,7 +955,7 @@ def _delete(doc: Document, operator: str) -> None:
     if KINDS[doc.kind].moves_stock:
         old_moves, old_qty, entries = _stored_effect(doc)
         items = {ln.item_id: ln.item for ln in doc.lines}
-        ctx = _Context(doc, operator, utcnow(), items, doc.number)
+        ctx = _Context(doc, operator, utcnow(), items, doc.number, doing="deleted")
         _undo(ctx, old_moves, entries)
         _finish(doc, ctx, old_qty, {}, number=False)
     # The ledger keeps the document's movements (by number) for the serials' history.

@@ -136,9 +136,9 @@ class DocumentRefused(Refusal):
 
     code = "document_refused"
 
-    def __init__(self, document: str | None, problems: list[Refusal]) -> None:
+    def __init__(self, document: str | None, problems: list[Refusal], *, doing: str = "saved") -> None:
         self.problems = list(problems)
-        head = f"{document} cannot be saved" if document else "The document cannot be saved"
+        head = f"{document} cannot be {doing}" if document else f"The document cannot be {doing}"
         lines = [p.message for p in self.problems]
         message = head + ":\n" + "\n".join(f"- {m}" for m in lines)
         super().__init__(message, document=document)
