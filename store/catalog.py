@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from peewee import fn
 
-from .db import db, write_transaction
+from .db import placeholders, write_transaction
 from .errors import AlreadyExists, InUse, InvalidInput, NotFound, TrackingLocked
 from .models import IN_STOCK, Document, Item, Line, Partner, Serial, Setting, Stock, Warehouse
 
@@ -14,8 +14,8 @@ from .models import IN_STOCK, Document, Item, Line, Partner, Serial, Setting, St
 def _one(model, where: str, *params):
     """The first row of ``model`` where the raw condition holds, or None. The lookups every document
     save makes go this way: Model.raw converts the row as a select does, with a fifth of its Python."""
-    sql = f"SELECT * FROM {model._meta.table_name} WHERE {where} LIMIT 1".replace("?", db.obj.param)
-    return next(iter(model.raw(sql, *params)), None)
+    return next(iter(model.raw(placeholders(f"SELECT * FROM {model._meta.table_name} WHERE {where} LIMIT 1"),
+                               *params)), None)
 
 
 def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str | None:

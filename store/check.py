@@ -13,14 +13,14 @@
 
 from __future__ import annotations
 
-from .db import db
+from .db import run_sql
 from .models import EFFECTIVE, IN_STOCK, ISSUED, REMOVED, from_milli
 
 LIMIT = 50  # problems listed per kind; the count says how many there are
 
 
 def _q(sql: str, params=()):
-    return db.execute_sql(sql.replace("?", db.obj.param), params).fetchall()
+    return run_sql(sql, params).fetchall()
 
 
 def _names():

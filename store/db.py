@@ -84,6 +84,16 @@ def is_postgres() -> bool:
     return isinstance(db.obj, peewee.PostgresqlDatabase)
 
 
+def placeholders(query: str) -> str:
+    """SQL written with ``?`` placeholders, in the open database's own style (``%s`` on PostgreSQL)."""
+    return query.replace("?", db.obj.param)
+
+
+def run_sql(query: str, params=()):
+    """Execute SQL written with ``?`` placeholders; returns the cursor."""
+    return db.execute_sql(placeholders(query), params)
+
+
 def connect(url: str | None = None, *, migrate: bool = True, pool: int | None = None) -> peewee.Database:
     """Open the database named by ``url`` (see resolve_url), bind every model to it and bring
     its schema up to date. Returns the peewee Database (``pool``: see make_database)."""

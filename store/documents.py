@@ -21,7 +21,7 @@ from decimal import Decimal
 import peewee
 
 from . import catalog
-from .db import db, is_postgres, is_sqlite, write_transaction
+from .db import db, is_postgres, is_sqlite, placeholders, run_sql, write_transaction
 from .errors import (
     DocumentRefused,
     DuplicateSerial,
@@ -151,13 +151,12 @@ class DocumentView:
 
 # --- small SQL helpers --------------------------------------------------------------------------
 
-def _sql(query: str, params=()):
-    return db.execute_sql(query.replace("?", db.obj.param), params)
+_sql = run_sql
 
 
 def _many(query: str, rows: list) -> None:
     if rows:
-        db.cursor().executemany(query.replace("?", db.obj.param), rows)
+        db.cursor().executemany(placeholders(query), rows)
 
 
 SMALL_INSERT = 64  # rows: up to this many go to PostgreSQL by executemany, more by COPY
@@ -420,8 +419,9 @@ def _serial_state(pairs) -> dict[tuple[int, str], tuple[int, str, int | None]]:
     for item_id, codes in by_item.items():
         for chunk in _chunks(codes):
             if is_sqlite():
-                rows = _sql(f"SELECT id, code, status, warehouse_id FROM serial_number "
-                            f"WHERE item_id = ? AND code IN ({_marks(len(chunk))})", [item_id, *chunk]).fetchall()
+                cond, params = _in("code", chunk)
+                rows = _sql(f"SELECT id, code, status, warehouse_id FROM serial_number WHERE item_id = ? AND {cond}",
+                            [item_id, *params]).fetchall()
             else:
                 # One probe of the (item, code) index per code, whatever the statistics say: as
                 # "code = ANY(array)" the planner may scan every serial of the item and test each against

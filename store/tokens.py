@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from .catalog import clean_text
-from .db import db, write_transaction
+from .db import run_sql, write_transaction
 from .errors import AlreadyExists, NotFound
 from .models import ApiToken, utcnow
 
@@ -70,6 +70,6 @@ def verify_token(secret: str | None) -> str | None:
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     # Written out (every API request asks): the query builder's Python cost more than the lookup.
-    row = db.execute_sql("SELECT name FROM api_token WHERE secret_hash = ? AND revoked_at IS NULL LIMIT 1"
-                         .replace("?", db.obj.param), (hash_secret(secret),)).fetchone()
+    row = run_sql("SELECT name FROM api_token WHERE secret_hash = ? AND revoked_at IS NULL LIMIT 1",
+                  (hash_secret(secret),)).fetchone()
     return row[0] if row else None
