@@ -20,16 +20,14 @@ from starlette.concurrency import run_in_threadpool
 
 from store import db as dbm
 from store import idempotency
-from store.urls import is_postgres_url
 
 from . import errors, routes_catalog, routes_documents, routes_lookups
 
 # Requests doing their work at once in one server process (each in a thread of its own; a request holds
-# one connection). On PostgreSQL `serialstock api` runs several processes, each with this many.
-# SQLite takes one writer at a time, so more threads only contend for the GIL: with 8, throughput with
-# 50 clients fell 10-13% below that with 10 in most bench/bench_api.py runs; with 4 it did not.
-THREADS_SQLITE = 4
-THREADS_POSTGRES = 4
+# one connection). On PostgreSQL `serialstock api` runs several processes, each with this many. More
+# threads only contend for the GIL (and SQLite takes one writer at a time): with 8 on SQLite, throughput
+# with 50 clients fell 10-13% below that with 10 in most bench/bench_api.py runs; with 4 it did not.
+THREADS = 4
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request
 # whose database answer has arrived waits that long for the GIL behind one doing its Python work, and
 # on PostgreSQL it may be holding the row locks every save of its kind queues on (the number counter,
@@ -69,11 +67,10 @@ def _close() -> None:
 
 
 def create_app(db_url: str | None = None, *, threads: int | None = None, pool: int | None = None) -> FastAPI:
-    """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 4 on SQLite
-    and on PostgreSQL); ``pool``: database connections kept open for them (default threads + 4)."""
+    """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 4);
+    ``pool``: database connections kept open for them (default threads + 4)."""
     url = dbm.resolve_url(db_url)
-    threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS")
-                             or (THREADS_POSTGRES if is_postgres_url(url) else THREADS_SQLITE))
+    threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS") or THREADS)
     pool = pool or threads + 4
 
     @asynccontextmanager

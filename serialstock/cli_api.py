@@ -21,8 +21,7 @@ def register(subparsers) -> None:
                      help="server processes, each with its own connection pool (default: 1 on SQLite, whose "
                           "writers queue best inside one process; on PostgreSQL the number of CPUs, at most 4)")
     api.add_argument("--threads", type=int, metavar="N",
-                     help="requests each process works on at once (default: $SERIALSTOCK_API_THREADS, else "
-                          "4 on SQLite and on PostgreSQL)")
+                     help="requests each process works on at once (default: $SERIALSTOCK_API_THREADS, else 4)")
     api.add_argument("--no-access-log", action="store_true", help="do not log every request")
 
     token = subparsers.add_parser("token", help="make, list or revoke the HTTP API's bearer tokens")
