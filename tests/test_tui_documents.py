@@ -284,18 +284,24 @@ async def test_header_dialog_sets_partner_and_warehouse(url):
         assert "B | ACME" in str(doc.query_one("#header").content)
 
 
-async def test_deleting_a_document_from_its_agenda(url):
+async def goods_agenda_listing(pilot, gr):
+    """The Goods Receipts/Issues agenda, open and showing the one receipt ``gr``."""
     from tui.agendas import GoodsAgenda
 
+    await settle(pilot)
+    pilot.app.push_screen(GoodsAgenda())
+    await settle(pilot)
+    agenda = pilot.app.screen
+    assert [r.number for r in agenda.rows] == [gr.number]
+    return agenda
+
+
+async def test_deleting_a_document_from_its_agenda(url):
     app = app_on(url)
     small_price_list()
     gr = receive_now(["X1"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(GoodsAgenda())
-        await settle(pilot)
-        agenda = app.screen
-        assert [r.number for r in agenda.rows] == [gr.number]
+        agenda = await goods_agenda_listing(pilot, gr)
         await pilot.press("f8")
         await settle(pilot)
         assert "Delete " + gr.number in str(app.screen.query_one("#question").content)
@@ -312,17 +318,12 @@ async def test_a_change_made_while_the_agenda_reloads_shows_once_that_load_is_do
     import threading
 
     from store.documents import delete_document
-    from tui.agendas import GoodsAgenda
 
     app = app_on(url)
     small_price_list()
     gr = receive_now(["X1"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(GoodsAgenda())
-        await settle(pilot)
-        agenda = app.screen
-        assert [r.number for r in agenda.rows] == [gr.number]
+        agenda = await goods_agenda_listing(pilot, gr)
         read, release = threading.Event(), threading.Event()
         fetch = agenda.fetch
 
