@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from store import db as dbm
 from store import idempotency
 
-from . import errors, routes_catalog, routes_documents, routes_lookups
+from . import errors, limits, routes_catalog, routes_counts, routes_documents, routes_lookups
 
 # Requests doing their work at once in one server process (each in a thread of its own; a request holds
 # one connection). On PostgreSQL `serialstock api` runs several processes, each with this many. More
@@ -39,11 +39,14 @@ DESCRIPTION = """\
 Receive and issue serial numbers from other programs (an e-shop, a supplier's portal).
 
 * **Authentication**: every request sends `Authorization: Bearer <token>`, a token made with
-  `serialstock token create NAME`. The token's name is recorded as the operator of what it saves.
+  `serialstock token create NAME --role ROLE [--warehouse CODE]`. The token's name is recorded as the
+  operator of what it saves; its role (viewer, floor, office, admin) says what it may do, and a token
+  limited to one warehouse reads and moves only that warehouse's stock.
 * **Errors**: `{"error": {"code", "message", "about", "problems"}}`: a stable `code`, the sentence the
   terminal app shows, what it is about (serial, line, item, document, field) and, for a refused
   document, each problem. 422 invalid input, 409 conflict (e.g. a serial issued meanwhile),
-  404 unknown record, 401 no valid token.
+  404 unknown record, 403 `forbidden` (the token's role may not do it: the message names the role
+  needed; or another warehouse than the token's), 401 no valid token.
 * **Retries**: a POST sent again with the same `Idempotency-Key` header gets the first answer again
   (header `Idempotent-Replayed: true`) and changes nothing.
 * **Paging**: lists answer `{"data": [...], "next": cursor}`; pass `?after=<cursor>` for the next page.
@@ -66,9 +69,11 @@ def _close() -> None:
         obj.close_all()
 
 
-def create_app(db_url: str | None = None, *, threads: int | None = None, pool: int | None = None) -> FastAPI:
+def create_app(db_url: str | None = None, *, threads: int | None = None, pool: int | None = None,
+               max_body: int | None = None) -> FastAPI:
     """``threads``: requests doing their work at once (default $SERIALSTOCK_API_THREADS, else 4);
-    ``pool``: database connections kept open for them (default threads + 4)."""
+    ``pool``: database connections kept open for them (default threads + 4); ``max_body``: the largest
+    request body in bytes (default $SERIALSTOCK_API_MAX_BODY, else 10 MB; see api.limits)."""
     url = dbm.resolve_url(db_url)
     threads = threads or int(os.environ.get("SERIALSTOCK_API_THREADS") or THREADS)
     pool = pool or threads + 4
@@ -94,9 +99,11 @@ def create_app(db_url: str | None = None, *, threads: int | None = None, pool: i
                   docs_url="/docs", redoc_url=None,
                   generate_unique_id_function=lambda route: route.name)
     app.state.db_url = url
-    app.state.verified_tokens = {}  # api.deps.authenticated: token hash -> (name, verified until)
+    app.state.verified_tokens = {}  # api.deps.authenticated: token hash -> (who it acts as, verified until)
     errors.install(app)
+    app.add_middleware(limits.BodyGuard, max_bytes=max_body)
     app.include_router(routes_catalog.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_lookups.router)
+    app.include_router(routes_counts.router)
     return app

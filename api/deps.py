@@ -32,7 +32,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from store import idempotency, tokens
+from store import idempotency, rights, tokens
 from store.db import db
 from store.errors import InvalidInput, Refusal
 
@@ -61,19 +61,29 @@ class Ctx:
     query: str
     idempotency_key: str | None = None
     recheck: tuple[dict, str, str] | None = None  # (the app's verified tokens, secret, its hash): check it again
+    acting: rights.Acting | None = None  # the token's name, role and warehouse: the store's rights act on it
 
     def _still_valid(self) -> None:
-        """For a token verified by an earlier request: is it still active? (In the work's connection.)"""
+        """For a token verified by an earlier request: is it still active, with the same role and
+        warehouse? (In the work's connection.)"""
         if self.recheck is not None:
             verified, secret, key = self.recheck
-            if tokens.verify_token(secret) != self.operator:
+            who = tokens.token_identity(secret)
+            if who is None or who.name != self.operator:
                 verified.pop(key, None)
                 raise unauthorized(INVALID_TOKEN)
+            if who != self.acting:
+                verified[key] = (who, verified[key][1]) if key in verified else (who, 0.0)
+                self.acting = who
+
+    def acting_as(self) -> rights.Acting:
+        return self.acting if self.acting is not None else rights.Acting(self.operator, token=True)
 
     def read(self, fn: Callable[[], Any]) -> Any:
         with db.connection_context():
             self._still_valid()
-            return fn()
+            with rights.acting(self.acting_as()):
+                return fn()
 
     def write(self, fn: Callable[[], Any], *, status: int = 200, request_body: BaseModel | None = None) -> Response:
         """Do ``fn`` (which returns what to answer) and answer it. With an Idempotency-Key header the
@@ -81,7 +91,8 @@ class Ctx:
         if self.idempotency_key is None:
             with db.connection_context():
                 self._still_valid()
-                return json_response(fn(), status)
+                with rights.acting(self.acting_as()):
+                    return json_response(fn(), status)
 
         def action() -> tuple[int, str]:
             try:
@@ -95,7 +106,8 @@ class Ctx:
         }).encode("utf-8")).hexdigest()
         with db.connection_context():
             self._still_valid()
-            code, text, replayed = idempotency.run_once(self.operator, self.idempotency_key, digest, action)
+            with rights.acting(self.acting_as()):
+                code, text, replayed = idempotency.run_once(self.operator, self.idempotency_key, digest, action)
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return Response(text, status_code=code, media_type="application/json", headers=headers)
 
@@ -105,33 +117,59 @@ VERIFIED_SECONDS = 60.0  # a token verified this recently is checked inside the 
 VERIFIED_MAX = 1000  # tokens remembered per server process (forgotten all at once beyond that)
 
 
-def _verify(secret: str) -> str | None:
+def _verify(secret: str) -> rights.Acting | None:
     with db.connection_context():
-        return tokens.verify_token(secret)
+        return tokens.token_identity(secret)
+
+
+async def check_bearer(app, authorization: str | None) -> None:
+    """401 (ApiError) unless the Authorization header holds an active token: the body guard
+    (api.limits) asks this before reading a request's body. The token is remembered as verified, so
+    the endpoint's own check costs nothing more."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise unauthorized(MISSING_TOKEN)
+    verified: dict[str, tuple[rights.Acting, float]] = app.state.verified_tokens
+    key = tokens.hash_secret(secret)
+    seen = verified.get(key)
+    now = time.monotonic()
+    if seen is not None and seen[1] > now:
+        return
+    who = await run_in_threadpool(_verify, secret)
+    if who is None:
+        verified.pop(key, None)
+        raise unauthorized(INVALID_TOKEN)
+    if len(verified) >= VERIFIED_MAX:
+        verified.clear()
+    verified[key] = (who, now + VERIFIED_SECONDS)
+
+
+MISSING_TOKEN = ("A bearer token is required: send the header 'Authorization: Bearer <token>' with a token made by "
+                 "`serialstock token create NAME`.")
 
 
 async def authenticated(request: Request,
                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Ctx:
     if credentials is None:
-        raise unauthorized("A bearer token is required: send the header 'Authorization: Bearer <token>' "
-                           "with a token made by `serialstock token create NAME`.")
+        raise unauthorized(MISSING_TOKEN)
     secret = credentials.credentials
     ctx = Ctx("", request.method, request.url.path, request.url.query)
-    verified: dict[str, tuple[str, float]] = request.app.state.verified_tokens
+    verified: dict[str, tuple[rights.Acting, float]] = request.app.state.verified_tokens
     key = tokens.hash_secret(secret)
     seen = verified.get(key)
     now = time.monotonic()
     if seen is not None and seen[1] > now:
-        ctx.operator, ctx.recheck = seen[0], (verified, secret, key)
+        ctx.operator, ctx.acting, ctx.recheck = seen[0].name, seen[0], (verified, secret, key)
         return ctx
-    name = await run_in_threadpool(_verify, secret)
-    if name is None:
+    who = await run_in_threadpool(_verify, secret)
+    if who is None:
         verified.pop(key, None)
         raise unauthorized(INVALID_TOKEN)
     if len(verified) >= VERIFIED_MAX:
         verified.clear()
-    verified[key] = (name, now + VERIFIED_SECONDS)
-    ctx.operator = name
+    verified[key] = (who, now + VERIFIED_SECONDS)
+    ctx.operator, ctx.acting = who.name, who
     return ctx
 
 

@@ -5,7 +5,8 @@
 ``code`` is stable and machine-readable, ``message`` is the sentence the terminal app shows,
 ``about`` says which serial, line, item, document or field it concerns, and ``problems`` lists each
 problem of a refused document (empty otherwise). Status: 422 invalid input, 409 conflict with the
-current state, 404 unknown record, 401 no valid token.
+current state, 404 unknown record, 403 the token's role may not do it (``forbidden``, naming the role
+needed) or it asks for another warehouse than the token's, 401 no valid token.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from fastapi.responses import JSONResponse
 from playhouse.pool import MaxConnectionsExceeded
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from store.errors import DatabaseError, DocumentRefused, Refusal
+from store.db import fault_of
+from store.errors import DatabaseError, DatabaseFault, DocumentRefused, Refusal
 
 log = logging.getLogger("serialstock.api")
 
-STATUS = {"invalid": 422, "conflict": 409, "not_found": 404}
+STATUS = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}
 
 
 class ApiError(Exception):
@@ -123,6 +125,11 @@ def install(app) -> None:
             message, code = str(exc.detail), "http_error"
         return JSONResponse(body(code, message), status_code=status, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(DatabaseFault)
+    async def _fault(request: Request, exc: DatabaseFault):
+        # The disk is full, the file read-only or damaged: retrying will not help, so no Retry-After.
+        return JSONResponse(body(exc.code, str(exc)), status_code=503)
+
     @app.exception_handler(DatabaseError)
     async def _database(request: Request, exc: DatabaseError):
         return JSONResponse(body("database_unavailable", str(exc)), status_code=503)
@@ -135,5 +142,8 @@ def install(app) -> None:
     @app.exception_handler(peewee.OperationalError)
     async def _operational(request: Request, exc: peewee.OperationalError):
         log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
+        fault = fault_of(exc)
+        if fault is not None:
+            return JSONResponse(body(fault.code, str(fault)), status_code=503)
         return JSONResponse(body("database_busy", "The database is busy or unavailable; try again shortly."),
                             status_code=503, headers={"Retry-After": "1"})

@@ -49,13 +49,44 @@ RESOURCES = [
 
 Number_ = Annotated[Text, Path(description="the document number, e.g. GR-2026-0001")]
 
+# An example body per kind, shown in the OpenAPI document (README's requests); PUT takes the same with
+# the version it was read at.
+EXAMPLES = {
+    "receipt": {"partner": "ACME", "note": "delivery 4711",
+                "lines": [{"item": "PHONE-X", "quantity": 3, "serials": ["SN-0098", "SN-0099", "SN-0100"]}]},
+    "issue": {"partner": "ACME", "lines": [{"item": "PHONE-X", "quantity": 2, "serials": ["SN-0098", "SN-0100"]}]},
+    "purchase_invoice": {"partner": "ACME", "date": "2026-03-02", "generate_movement": True,
+                         "lines": [{"item": "PHONE-X", "quantity": 2, "price": "150.00",
+                                    "serials": ["SN-0201", "SN-0202"]}, {"item": "CABLE", "quantity": 10}]},
+    "sales_invoice": {"partner": "ACME", "lines": [{"item": "PHONE-X", "quantity": 1, "price": "199.90",
+                                                    "serials": ["SN-0099"]}]},
+    "transfer": {"warehouse": "MAIN", "to_warehouse": "B", "note": "to the shop",
+                 "lines": [{"item": "PHONE-X", "quantity": 1, "serials": ["SN-0099"]}]},
+}
+WHAT = {
+    "receipt": "Goods come into the warehouse: every serial of a tracked item is new there (or returns).",
+    "issue": "Goods leave the warehouse: every serial must be in stock there.",
+    "purchase_invoice": "A supplier's invoice; with `generate_movement` (the configured default) it saves its "
+                        "goods receipt in the same transaction.",
+    "sales_invoice": "A customer's invoice; with `generate_movement` (the configured default) it saves its goods "
+                     "issue in the same transaction. Its serials are picked from what is in stock.",
+    "transfer": "Goods move from `warehouse` to `to_warehouse`; serials must be in stock in the first.",
+}
+
+
+def _example(kind: str, *, update: bool = False) -> dict:
+    """openapi_extra giving the request body's example for a kind (PUT: with expected_version)."""
+    body = dict(EXAMPLES[kind], **({"expected_version": 1} if update else {}))
+    return {"requestBody": {"content": {"application/json": {"example": body}}}}
+
 
 def to_input(kind: str, body: DocumentBody) -> DocumentIn:
     return DocumentIn(
         kind=kind, warehouse=body.warehouse, to_warehouse=getattr(body, "to_warehouse", None),
         partner=body.partner, date=body.date, note=body.note or "",
         generate_movement=getattr(body, "generate_movement", None),
-        lines=[LineIn(l.item, l.quantity, l.price, list(l.serials)) for l in body.lines])
+        lines=[LineIn(l.item, l.quantity, l.price, list(l.serials), dict(l.lots), dict(l.expiry_dates))
+               for l in body.lines])
 
 
 def _require_kind(number: str, kind: str) -> None:
@@ -113,19 +144,33 @@ def _add(path: str, kind: str, create_model, update_model) -> None:
 
     router.add_api_route(f"/{path}", list_documents, methods=["GET"], response_model=DocumentPage, tags=[tag],
                          name=f"list_{kind}", summary=f"List {plural}, newest first",
+                         description=f"{plural.capitalize()}, newest first, filtered by `search` (part of the number "
+                                     "or note, or a partner code prefix), warehouse, partner and date range; paged "
+                                     "by the `next` cursor.",
                          responses=error_responses(401, 422))
     router.add_api_route(f"/{path}", create_document, methods=["POST"], status_code=201, response_model=DocumentOut,
                          tags=[tag], name=f"create_{kind}", summary=f"Create a {title.lower()} with its lines and serials",
+                         description=f"{WHAT[kind]} Saved whole or refused whole: 409 `document_refused` lists every "
+                                     "problem by line and serial. Send an `Idempotency-Key` header to retry safely.",
+                         openapi_extra=_example(kind),
                          responses=error_responses(401, 409, 422))
     router.add_api_route(f"/{path}/{{number}}", read_document, methods=["GET"], response_model=DocumentOut,
                          tags=[tag], name=f"get_{kind}", summary=f"One {title.lower()} with its lines and serials",
+                         description=f"One {title.lower()} by number, with its lines, serials and `version` (send it "
+                                     "back as `expected_version` when replacing it).",
                          responses=error_responses(401, 404, 422))
     router.add_api_route(f"/{path}/{{number}}", replace_document, methods=["PUT"], response_model=DocumentOut,
                          tags=[tag], name=f"update_{kind}",
                          summary=f"Replace a {title.lower()}: stock moves by the difference",
+                         description="The document as it should be now; only the difference moves stock. Refused "
+                                     "(409) when a serial involved has moved since, or when `expected_version` is "
+                                     "not the current one.",
+                         openapi_extra=_example(kind, update=True),
                          responses=error_responses(401, 404, 409, 422))
     router.add_api_route(f"/{path}/{{number}}", remove_document, methods=["DELETE"], status_code=204, tags=[tag],
                          name=f"delete_{kind}", summary=f"Delete a {title.lower()}, reversing what it moved",
+                         description="Every movement is reversed in the ledger (which keeps both). Refused (409) "
+                                     "when a serial involved has moved since, naming the later document.",
                          responses=error_responses(401, 404, 409, 422))
 
     if KINDS[kind].generates:
@@ -141,6 +186,8 @@ def _add(path: str, kind: str, create_model, update_model) -> None:
             f"/{path}/{{number}}/stock-document", create_stock_document, methods=["POST"], status_code=201,
             response_model=DocumentOut, tags=[tag], name=f"stock_document_{kind}",
             summary=f"For an invoice saved without stock movement: create its {made} now",
+            description=f"Creates the {made} of an invoice saved with `generate_movement: false`, in one "
+                        "transaction, as if it had been on. No body.",
             responses=error_responses(401, 404, 409, 422))
 
 

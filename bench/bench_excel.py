@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from bench_store import Layout, backend_for, populate, print_table  # noqa: E402
+
 from store import db as dbm  # noqa: E402
 from store.models import ALL_MODELS  # noqa: E402
 

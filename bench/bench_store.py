@@ -27,6 +27,11 @@ What it does
      Saves are repeated ``--repeat`` times (alternating who goes first) and the median is reported.
      - check() over the whole database. Baseline, for scale only: a raw count of serial_number and of
        the latest effective ledger entry per serial.
+     - tracing: list_serials(received_from=<a supplier>, received_after/before=<dates>, status=None) paged
+       by 1,000 rows (as the API and the Excel export read it) up to all its ``--trace-rows`` rows (the
+       receipts are spread over ``--partners`` suppliers, one day apart, so that the range picks exactly
+       that many). Baseline: the same SELECT (serial, item, warehouse, status, receipt date and partner,
+       issue date and partner) of all those rows at once, plus the latest in/out document of each, raw.
   3. check() again after all the writes (ours and baseline's): must still be [].
 
 The default SQLite file is bench/bench_<serials>.db (bench/*.db is git-ignored), deleted at the end
@@ -282,6 +287,14 @@ class Layout:
         today = dt.date.today()
         self.year = today.year
         self.start = dt.datetime(today.year, 1, 1, 7, 0, 0, 123456)
+        self.partners = 20  # receipts go to suppliers in turn, one day apart (set by main)
+
+    def date_of_doc(self, d: int) -> dt.date:
+        """Receipts one day apart, the last one on the 1st of January this year (the document's date)."""
+        return dt.date(self.year, 1, 1) - dt.timedelta(days=self.docs - d)
+
+    def partner_of_doc(self, d: int) -> int:
+        return (d - 1) % self.partners + 1
 
     def code(self, i: int, j: int) -> str:
         if j < self.shared[i]:
@@ -319,6 +332,8 @@ def populate(be: Backend, lay: Layout) -> float:
     created = B.ts(lay.start - dt.timedelta(days=1))
     be.bulk(conn, "warehouse", ("id", "code", "name", "is_default"),
             [(w, f"WH{w:02d}", f"Bench warehouse {w}", False) for w in range(2, lay.w + 1)])
+    be.bulk(conn, "partner", ("id", "code", "name"),
+            [(p, f"SUP{p:03d}", f"Bench supplier {p}") for p in range(1, lay.partners + 1)])
     be.bulk(conn, "item", ("id", "code", "name", "unit", "ean", "price", "tracked", "created_at"),
             ((i, f"IT{i:06d}", f"Bench item {i}", "pcs", None, B.dec(PRICE), True, created)
              for i in range(1, lay.m + 1)))
@@ -326,8 +341,8 @@ def populate(be: Backend, lay: Layout) -> float:
     def docs():
         for d in range(1, lay.docs + 1):
             at = lay.at_of_doc(d)
-            yield (d, lay.number(d), "receipt", lay.year, d, B.day(at.date()), lay.wh_of_doc(d), None, None, "",
-                   OPERATOR, None, None, 1, B.ts(at), B.ts(at))
+            yield (d, lay.number(d), "receipt", lay.year, d, B.day(lay.date_of_doc(d)), lay.wh_of_doc(d), None,
+                   lay.partner_of_doc(d), "", OPERATOR, None, None, 1, B.ts(at), B.ts(at))
     be.bulk(conn, "document", ("id", "number", "kind", "year", "seq", "date", "warehouse_id", "to_warehouse_id",
                                "partner_id", "note", "operator", "generate_movement", "source_id", "version",
                                "created_at", "updated_at"), docs())
@@ -345,20 +360,23 @@ def populate(be: Backend, lay: Layout) -> float:
         for i in range(1, lay.m + 1):
             d = lay.doc_of(i)
             wh, at = lay.wh_of_doc(d), B.ts(lay.at_of_doc(d))
+            on, partner = B.day(lay.date_of_doc(d)), lay.partner_of_doc(d)
             off = lay.offset[i]
             for j in range(lay.count[i]):
-                yield (off + j + 1, i, lay.code(i, j), "in_stock", wh, at)
-    be.bulk(conn, "serial_number", ("id", "item_id", "code", "status", "warehouse_id", "received_at"), serials())
+                yield (off + j + 1, i, lay.code(i, j), "in_stock", wh, at, on, on, partner)
+    be.bulk(conn, "serial_number", ("id", "item_id", "code", "status", "warehouse_id", "received_at", "moved_on",
+                                    "received_on", "received_from_id"), serials())
 
     def ledger():
         for i in range(1, lay.m + 1):
             d = lay.doc_of(i)
             wh, at, number, pos = lay.wh_of_doc(d), B.ts(lay.at_of_doc(d)), lay.number(d), lay.position(i)
+            on = B.day(lay.date_of_doc(d))
             off = lay.offset[i]
             for j in range(lay.count[i]):
-                yield (off + j + 1, off + j + 1, d, number, "receipt", pos, 1, wh, at, OPERATOR, 0)
+                yield (off + j + 1, off + j + 1, d, number, "receipt", pos, 1, wh, at, on, OPERATOR, 0)
     be.bulk(conn, "ledger", ("id", "serial_id", "document_id", "doc_number", "doc_kind", "line_position", "direction",
-                             "warehouse_id", "at", "operator", "state"), ledger())
+                             "warehouse_id", "at", "doc_date", "operator", "state"), ledger())
     be.bulk(conn, "stock", ("id", "item_id", "warehouse_id", "quantity"),
             ((i, i, lay.wh_of_doc(lay.doc_of(i)), lay.count[i] * 1000) for i in range(1, lay.m + 1) if lay.count[i]))
     be.bulk(conn, "counter", ("kind", "year", "last"), [("receipt", lay.year, lay.docs)])
@@ -472,7 +490,7 @@ def _raw_header(be: Backend, conn, kind: str, prefix: str, wh: int, item_id: int
 
 
 LEDGER_INSERT = ("INSERT INTO ledger (serial_id, document_id, doc_number, doc_kind, line_position, direction, "
-                 "warehouse_id, at, operator, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                 "warehouse_id, at, doc_date, operator, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def raw_receipt(be: Backend, conn, item_id: int, wh: int, codes: list[str]) -> None:
@@ -480,12 +498,13 @@ def raw_receipt(be: Backend, conn, item_id: int, wh: int, codes: list[str]) -> N
     be.begin(conn)
     try:
         doc_id, number = _raw_header(be, conn, "receipt", "GR", wh, item_id, codes, now)
-        conn.cursor().executemany(be.sql("INSERT INTO serial_number (item_id, code, status, warehouse_id, received_at) "
-                                         "VALUES (?, ?, 'in_stock', ?, ?)"),
-                                  [(item_id, c, wh, be.ts(now)) for c in codes])
+        on = be.day(now.date())
+        conn.cursor().executemany(be.sql("INSERT INTO serial_number (item_id, code, status, warehouse_id, received_at, "
+                                         "moved_on, received_on) VALUES (?, ?, 'in_stock', ?, ?, ?, ?)"),
+                                  [(item_id, c, wh, be.ts(now), on, on) for c in codes])
         ids = _ids_for(be, conn, item_id, codes)
         conn.cursor().executemany(be.sql(LEDGER_INSERT), [(ids[c], doc_id, number, "receipt", 1, 1, wh, be.ts(now),
-                                                           OPERATOR, 0) for c in codes])
+                                                           on, OPERATOR, 0) for c in codes])
         q = len(codes) * 1000
         conn.execute(be.sql("INSERT INTO stock (item_id, warehouse_id, quantity) VALUES (?, ?, ?) ON CONFLICT "
                             "(item_id, warehouse_id) DO UPDATE SET quantity = stock.quantity + ?"), (item_id, wh, q, q))
@@ -500,18 +519,20 @@ def raw_issue(be: Backend, conn, item_id: int, wh: int, codes: list[str]) -> Non
     be.begin(conn)
     try:
         doc_id, number = _raw_header(be, conn, "issue", "GI", wh, item_id, codes, now)
+        on = be.day(now.date())
         ids = _ids_for(be, conn, item_id, codes)
         id_list = [ids[c] for c in codes]
         changed = 0
         for k in range(0, len(id_list), CHUNK):
             chunk = id_list[k:k + CHUNK]
-            cur = conn.execute(be.sql(f"UPDATE serial_number SET status = 'issued' WHERE id IN ({','.join('?' * len(chunk))}) "
-                                      "AND status = 'in_stock' AND warehouse_id = ?"), [*chunk, wh])
+            cur = conn.execute(be.sql("UPDATE serial_number SET status = 'issued', moved_on = ?, issued_on = ?, "
+                                      f"issued_to_id = NULL WHERE id IN ({','.join('?' * len(chunk))}) "
+                                      "AND status = 'in_stock' AND warehouse_id = ?"), [on, on, *chunk, wh])
             changed += cur.rowcount
         if changed != len(codes):
             raise AssertionError(f"raw issue changed {changed} serials of {len(codes)}")
         conn.cursor().executemany(be.sql(LEDGER_INSERT), [(ids[c], doc_id, number, "issue", 1, -1, wh, be.ts(now),
-                                                           OPERATOR, 0) for c in codes])
+                                                           on, OPERATOR, 0) for c in codes])
         q = len(codes) * 1000
         cur = conn.execute(be.sql("UPDATE stock SET quantity = quantity - ? WHERE item_id = ? AND warehouse_id = ? "
                                   "AND quantity >= ?"), (q, item_id, wh, q))
@@ -560,6 +581,64 @@ def bench_saves(be: Backend, lay: Layout, batch: int, repeat: int, prof: Profile
     return rec_o, rec_b, iss_o, iss_b
 
 
+def trace_range(lay: Layout, rows: int) -> tuple[str, dt.date, dt.date, int]:
+    """(supplier code, first day, last day, expected rows): the supplier of the first receipt and the
+    dates of its receipts that hold ``rows`` serials."""
+    partner = lay.partner_of_doc(1)
+    docs = [d for d in range(1, lay.docs + 1) if lay.partner_of_doc(d) == partner]
+    total, last = 0, docs[0]
+    for d in docs:
+        held = sum(lay.count[i] for i in range((d - 1) * lay.lpd + 1, min(d * lay.lpd, lay.m) + 1))
+        if total and total + held > rows:
+            break
+        total, last = total + held, d
+    return f"SUP{partner:03d}", lay.date_of_doc(docs[0]), lay.date_of_doc(last), total
+
+
+TRACE_SQL = ("SELECT s.id, s.code, i.code, i.name, s.status, w.code, s.received_at, s.received_on, rp.code, "
+             "s.issued_on, ip.code FROM serial_number s JOIN item i ON i.id = s.item_id "
+             "LEFT JOIN warehouse w ON w.id = s.warehouse_id LEFT JOIN partner rp ON rp.id = s.received_from_id "
+             "LEFT JOIN partner ip ON ip.id = s.issued_to_id "
+             "WHERE s.received_from_id = (SELECT id FROM partner WHERE code = ?) AND s.received_on >= ? "
+             "AND s.received_on <= ? ORDER BY s.code, s.id")
+
+
+def bench_trace(be: Backend, lay: Layout, rows: int, repeat: int) -> tuple[list[float], list[float], int, int]:
+    """Ours: list_serials paged by 1,000 rows; raw: the same SELECT of every row at once, and the latest
+    in/out document per serial (as list_serials gives received_by / issued_by)."""
+    from store.lookups import list_serials
+
+    code, first, last, expected = trace_range(lay, rows)
+    ours, base = [], []
+    got_o = got_b = 0
+    conn = be.raw()
+    for _ in range(repeat):
+        t = time.perf_counter()
+        after, got_o = None, 0
+        while True:
+            page = list_serials(received_from=code, received_after=first, received_before=last, status=None,
+                                after=after, limit=1000)
+            got_o += len(page)
+            if len(page) < 1000:
+                break
+            after = (page[-1].code, page[-1].id)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        found = conn.execute(be.sql(TRACE_SQL), (code, be.day(first), be.day(last))).fetchall()
+        ids = [r[0] for r in found]
+        for k in range(0, len(ids), CHUNK):
+            chunk = ids[k:k + CHUNK]
+            conn.execute(be.sql(
+                "SELECT l.serial_id, l.direction, l.doc_number FROM ledger l JOIN (SELECT serial_id, direction, "
+                f"MAX(id) AS m FROM ledger WHERE state = 0 AND serial_id IN ({','.join('?' * len(chunk))}) "
+                "GROUP BY serial_id, direction) x ON x.m = l.id"), chunk).fetchall()
+        base.append(time.perf_counter() - t)
+        got_b = len(found)
+    conn.close()
+    assert got_o == got_b == expected, (got_o, got_b, expected)
+    return ours, base, got_o, expected
+
+
 def raw_count(be: Backend) -> float:
     conn = be.raw()
     t = time.perf_counter()
@@ -588,6 +667,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the filled database afterwards")
     ap.add_argument("--overwrite", action="store_true", help="allow replacing an SQLite file outside bench/")
     ap.add_argument("--profile", action="store_true", help="cProfile our side and print the top of each profile")
+    ap.add_argument("--partners", type=int, default=20, help="suppliers the receipts go to in turn")
+    ap.add_argument("--trace-rows", type=int, default=10_000, help="serials the tracing query returns")
     args = ap.parse_args(argv)
     if args.quick:
         args.serials, args.items = 100_000, 1_000
@@ -603,6 +684,7 @@ def main(argv=None) -> int:
         f"{args.lines_per_doc} lines per receipt, {args.shared_pct}% codes shared by two items")
 
     lay = Layout(args.serials, args.items, args.warehouses, args.lines_per_doc, args.shared_pct, args.seed)
+    lay.partners = args.partners
     be.reset()
     t = time.perf_counter()
     dbm.connect(be.url).close()  # the store's own schema, schema version and the MAIN warehouse
@@ -629,6 +711,8 @@ def main(argv=None) -> int:
     say(f"  lookups: {args.lookups:,} random codes ...")
     rnd = random.Random(args.seed + 1)
     lo, lb = bench_lookups(be, lay, args.lookups, rnd, prof)
+    say(f"  tracing: serials of one supplier received between two dates, {args.trace_rows:,} rows ...")
+    tr_o, tr_b, tr_n, _ = bench_trace(be, lay, args.trace_rows, args.repeat)
     say(f"  saves: {args.repeat} round(s) of a receipt line of {args.batch:,} new serials, then its issue ...")
     rec_o, rec_b, iss_o, iss_b = bench_saves(be, lay, args.batch, args.repeat, prof)
 
@@ -653,6 +737,10 @@ def main(argv=None) -> int:
                         (f"issue of {args.batch:,} serials (median of {args.repeat})", iss_o, iss_b)):
         mo, mb = statistics.median(o), statistics.median(b)
         row(label, mo, mb, sec, "< 1 s, <= 5x", mo < 1.0 and mo <= 5 * mb)
+    mo = statistics.median(tr_o)
+    row(f"list_serials by supplier and dates, {tr_n:,} rows in pages of 1,000 (median of {args.repeat})", mo,
+        statistics.median(tr_b), sec, "< 0.5 s" + (" (SQLite)" if not be.is_pg else ""),
+        mo < 0.5 if not be.is_pg else None)
     row(f"check() over {args.serials:,} serials", check_s, count_s, sec, "< 10 s", check_s < 10)
     row("check() again (warm)", check2_s, None, sec, "< 10 s", check2_s < 10)
 

@@ -25,11 +25,21 @@ What it does
      once the MenuScreen and its menu are there); that time and the exit are in the detail.
   2. and 3. In one child process (so its peak memory is its own), the app under Pilot
      (app.run_test(size=(80, 24))), on the MenuScreen, with workers settled between steps:
+       - ctrl+End, 200 PgDn from the start, 200 PgUp from the end, 600 Down at 30 a second, each key
+         sent as the terminal driver sends it and timed to the frame after it; RSS after
+         paging through 100,000 rows; baselines: the same page queries on raw sqlite3. PgDn/PgUp are
+         timed twice per key: to the frame with the cursor at its new row (what the operator sees; the
+         list may still be reading the next page ahead, in a thread) and to the frame after that
+         read-ahead is done too (what this bench timed alone before).
+       - Old beside new: the bench imports the app from the folder it lives in, so a copy of this file
+         in a `git worktree add --detach /tmp/old <commit>` runs it against that commit's code (the
+         picker is timed whether it is a DataTable or a PagedList); `--reuse` there takes a database
+         file copied into its bench/.
        - pushes a SerialAgenda (a subclass that only records times: reload(), fetch() in the worker,
          on_rows_shown() and a call_after_refresh from there); the time is from push_screen until that
          callback ran ('painted': the frame with the rows was rendered and the screen went idle). The
          first push, then ``--reps`` more (pop, settle, push), median.
-       - in the last agenda, '/' focuses '#search' and a real serial code is typed one character at a
+       - in the last agenda, F3 focuses '#search' and a real serial code is typed one character at a
          time, each keystroke waited for until the table shows the rows of that prefix (checked). Per
          keystroke: raw = key press -> filtered rows painted (includes the agenda's 0.15 s debounce
          timer); work = reload() (which the debounce timer calls) -> filtered rows painted. The < 100 ms
@@ -109,6 +119,7 @@ def make_layout(serials: int, items: int, big: int, seed: int):
 
 def prepare_db(args) -> tuple[str, Path, object]:
     import bench_store
+
     from store import db as dbm
 
     path = HERE / f"bench_tui_{args.serials}.db"
@@ -146,6 +157,14 @@ def prepare_db(args) -> tuple[str, Path, object]:
 # ru_maxrss is no good in a child: Linux carries the parent's high-water mark over fork + exec (the
 # orchestrator holds ~120 MB after populating). VmHWM of /proc/self/status belongs to the new image.
 PEAK_KB = r"""
+def _rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def _peak_kb():
     try:
         with open("/proc/self/status") as f:
@@ -157,7 +176,9 @@ def _peak_kb():
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 """
-exec(PEAK_KB)
+_peak_code: dict = {}
+exec(PEAK_KB, _peak_code)  # the same text runs in the children (CHILD_COMMON)
+_rss_kb, _peak_kb = _peak_code["_rss_kb"], _peak_code["_peak_kb"]
 
 CHILD_COMMON = PEAK_KB + r"""
 import json, sys, time
@@ -356,9 +377,9 @@ def tui_child(url: str, out: str, prefix: str, reps: int, profile: bool, gc_free
             log.append(("reload", perf(), self.search_text))
             super().reload()
 
-        def fetch(self, search, after_row, limit):
+        def fetch(self, search, after_row, limit, descending=False):
             t = perf()
-            rows = super().fetch(search, after_row, limit)
+            rows = super().fetch(search, after_row, limit, descending)
             log.append(("fetch", t, perf(), search, after_row is None, len(rows)))
             return rows
 
@@ -374,17 +395,29 @@ def tui_child(url: str, out: str, prefix: str, reps: int, profile: bool, gc_free
             super().refresh_rows()
 
     class BenchPicker(SerialPickerScreen):
-        def load(self, *, append=False):
-            log.append(("reload", perf(), ""))
-            super().load(append=append)
+        """SerialPickerScreen as it is, recording when things happen. Its list is a PagedList (since
+        issue 12) and, before that, a DataTable filled by _show(): both are timed, so that this bench runs
+        against the code of either (a git worktree of an older commit)."""
 
-        def _show(self, rows, append):
+        def load(self, *args, **kwargs):
+            log.append(("reload", perf(), ""))
+            super().load(*args, **kwargs)
+
+        def _show(self, rows, *args, **kwargs):  # the DataTable picker (before issue 12)
             t = perf()
-            super()._show(rows, append)
+            super()._show(rows, *args, **kwargs)
+            log.append(("data", t))
+            self._shown()
+
+        def on_rows_shown(self):  # the PagedList picker
+            super().on_rows_shown()
+            log.append(("data", perf()))
+            self._shown()
+
+        def _shown(self):
             log.append(("shown", perf(), "", len(self.rows)))
             n = self.table.row_count
             self.call_after_refresh(lambda: log.append(("painted", perf(), "", n, [])))
-            log.append(("data", t))
 
     orig_display = getattr(SerialStockApp, "_display", None)
     if orig_display is not None:  # Textual 8.2.8: every frame rendered for the driver (dropped when headless)
@@ -438,6 +471,95 @@ def tui_child(url: str, out: str, prefix: str, reps: int, profile: bool, gc_free
 
     res: dict = {"push": [], "keys": [], "picker": []}
 
+    from textual import events
+
+    def key(pilot, name):
+        """A key as the terminal driver hands it to the app (what Pilot's press does, without its
+        waiting for the whole app to go idle after it: tens of ms of its own)."""
+        app = pilot.app
+        event = events.Key(name, None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+    def state(t):
+        return (t.cursor, t.top, t.window_offset, t.anchor, len(t.rows), t._pending, t._generation)
+
+    async def painted_after(agenda):
+        fut = asyncio.get_running_loop().create_future()
+        agenda.call_after_refresh(lambda: fut.done() or fut.set_result(perf()))
+        return await fut
+
+    async def press_painted(pilot, agenda, name, pred=None, *, both=False):
+        """A key -> the list moved, settled (no read on its way, no move waiting for rows) and painted.
+        ``both``: (key -> the cursor painted at its new row, which is what the operator sees; a page read
+        ahead may still be on its way) and (key -> that read done and painted too)."""
+        t = agenda.table
+        before = state(t)
+        t0 = perf()
+        key(pilot, name)
+        moved = None
+        if both:
+            await until(lambda: state(t) != before and t._pending == 0 and (pred is None or pred()))
+            moved = await painted_after(agenda) - t0
+        await until(lambda: state(t) != before and t._busy is None and t._pending == 0
+                    and (pred is None or pred()))
+        settled = await painted_after(agenda) - t0
+        return (moved, settled) if both else settled
+
+    async def moves(pilot, agenda):
+        """ctrl+End, PgDn/PgUp at every depth, Down held across window edges, memory after 100,000 rows."""
+        t = agenda.table
+        at_start = lambda: t.anchor == "start" and t.window_offset == 0  # noqa: E731
+        await until(lambda: t.total is not None)
+        total = t.total
+        res["total"] = total
+        res["ctrl_end"] = []
+        for _ in range(reps + 1):
+            res["ctrl_end"].append(await press_painted(pilot, agenda, "ctrl+end", lambda: not t.more_after))
+            res["last_position"] = t.position_text()
+            await settle(pilot)
+            await press_painted(pilot, agenda, "ctrl+home", at_start)
+            await settle(pilot)
+        # PgDn from the start, 200 presses (the window slides several times); PgUp from the end
+        pgdn = [await press_painted(pilot, agenda, "pagedown", both=True) for _ in range(200)]
+        res["pgdn_start"], res["pgdn_start_moved"] = [p[1] for p in pgdn], [p[0] for p in pgdn]
+        await press_painted(pilot, agenda, "ctrl+end", lambda: not t.more_after)
+        pgup = [await press_painted(pilot, agenda, "pageup", both=True) for _ in range(200)]
+        res["pgup_end"], res["pgup_end_moved"] = [p[1] for p in pgup], [p[0] for p in pgup]
+        # Down held: key repeat at 30 a second for 600 rows, crossing window edges; each key's latency
+        # (key -> the frame after it)
+        await press_painted(pilot, agenda, "ctrl+home", at_start)
+        lat = []
+        for _ in range(600):
+            t0 = perf()
+            before = state(t)
+            key(pilot, "down")
+            await until(lambda: state(t) != before)
+            fut = asyncio.get_running_loop().create_future()
+            agenda.call_after_refresh(lambda: fut.done() or fut.set_result(perf()))
+            lat.append((await fut) - t0)
+            await asyncio.sleep(max(0.0, 1 / 30 - (perf() - t0)))
+        res["down_held"] = lat
+        await settle(pilot)
+        res["down_position"] = t.position_text()
+        # through 100,000 rows from the start by PgDn (the list's own action, as the key calls it:
+        # Pilot's press waits for the whole app to go idle after each key, ~0.1 s a key here), then
+        # the memory
+        await press_painted(pilot, agenda, "ctrl+home", at_start)
+        t_scroll = perf()
+        n = 0
+        while (t.position() or 0) < min(100_000, total):
+            t.action_page(1)
+            n += 1
+            await asyncio.sleep(0)
+            if t._pending:
+                await until(lambda: t._busy is None and t._pending == 0)
+        await settle(pilot)
+        res["scroll_100k"] = dict(seconds=perf() - t_scroll, presses=n, position=t.position_text(),
+                                  held=len(t.rows), rss_mb=_rss_kb() / 1024, peak_mb=_peak_kb() / 1024)
+        await press_painted(pilot, agenda, "ctrl+home", at_start)
+        await settle(pilot)
+
     async def run():
         app = SerialStockApp(operator="bench", offer_demo=False)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -463,8 +585,9 @@ def tui_child(url: str, out: str, prefix: str, reps: int, profile: bool, gc_free
                                         first=painted[4][0], gc=between(t0, painted[1]),
                                         frame=(frame_after(shown[1], "BenchSerialAgenda") or painted[1]) - t0))
                 await settle(pilot)
+            await moves(pilot, agenda)
             # filter keystrokes into '#search'
-            await pilot.press("slash")
+            await pilot.press("f3")  # F3: the search field
             await pilot.pause()
             assert app.focused is agenda.query_one("#search"), app.focused
             typed = ""
@@ -474,10 +597,20 @@ def tui_child(url: str, out: str, prefix: str, reps: int, profile: bool, gc_free
                 t0 = perf()
                 await pilot.press(ch)
                 t_pressed = perf()
-                painted = await until(lambda: first(mark, "painted", lambda e: e[2] == typed))
-                reload_ = first(mark, "reload", lambda e: e[2] == typed)
-                fetch = first(mark, "fetch", lambda e: e[3] == typed and e[4])
-                shown = first(mark, "shown", lambda e: e[2] == typed)
+                # the rows painted after the reload() of this prefix: a 5 s refresh that fires between the
+                # key and the debounced reload() also paints rows under the new search text, with no
+                # reload() before it (this was the bench's "NoneType is not subscriptable")
+                def reload_then_painted():
+                    r = first(mark, "reload", lambda e: e[2] == typed)
+                    if r is None:
+                        return None
+                    p = first(log.index(r, mark), "painted", lambda e: e[2] == typed)
+                    return p and (r, p)
+
+                reload_, painted = await until(reload_then_painted)
+                after = log.index(reload_, mark)
+                fetch = first(after, "fetch", lambda e: e[3] == typed and e[4])
+                shown = first(after, "shown", lambda e: e[2] == typed)
                 bad = [c for c in painted[4] if not c.startswith(typed)]
                 assert not bad, f"rows shown for {typed!r} include {bad[:3]}"
                 res["keys"].append(dict(prefix=typed, raw=painted[1] - t0, pressed=t_pressed - t0,
@@ -670,6 +803,12 @@ def main(argv=None) -> int:
     base_agenda_warm, _ = raw_time(path, agenda_sql, fresh=False)
     base_keys = [raw_time(path, capture_selects(url, status="in_stock", prefix=prefix[:k]))
                  for k in range(1, len(prefix) + 1)]
+    last_sql = capture_selects(url, status="in_stock", descending=True)
+    base_last, _ = raw_time(path, last_sql)
+    with raw_conn(path) as c:  # a page deep in the list: after the 500,000th serial in stock
+        deep = c.execute("SELECT code, id FROM serial_number WHERE status = 'in_stock' ORDER BY code, id "
+                         "LIMIT 1 OFFSET ?", (min(500_000, args.serials // 2),)).fetchone()
+    base_deep, _ = raw_time(path, capture_selects(url, status="in_stock", after=tuple(deep)))
     picker_sql = capture_selects(url, item=BIG_ITEM, warehouse=BIG_WH)
     base_picker, n_picker = raw_time(path, picker_sql)
     base_picker_warm, _ = raw_time(path, picker_sql, fresh=False)
@@ -711,6 +850,27 @@ def main(argv=None) -> int:
     worst_raw = max(range(len(keys)), key=lambda i: keys[i]["raw"])
     row(f"keystroke: key -> rows painted, incl. 0.15 s debounce, worst ({keys[worst_raw]['prefix']!r})",
         keys[worst_raw]["raw"], base_keys[worst_raw][0], ms, "info (target: row above)", None)
+    ce = tui["ctrl_end"]
+    row(f"ctrl+End -> last row painted ({tui['last_position']}), worst of {len(ce)}", max(ce), base_last, sec,
+        "< 0.3 s", max(ce) < 0.3)
+    for key, label in (("pgdn_start", "PgDn from the start"), ("pgup_end", "PgUp from the end")):
+        v = sorted(tui[key])
+        moved = sorted(tui.get(f"{key}_moved") or [])
+        if moved:
+            row(f"{label}, {len(moved)} presses: key -> cursor painted, worst", moved[-1], base_deep, ms, "< 50 ms",
+                moved[-1] < 0.05)
+            row(f"{label}: key -> cursor painted, 95th percentile", moved[int(len(moved) * 0.95)], base_deep, ms,
+                "< 50 ms", moved[int(len(moved) * 0.95)] < 0.05)
+        row(f"{label}, {len(v)} presses: key -> painted with its read-ahead done, worst", v[-1], base_deep, ms,
+            "< 50 ms", v[-1] < 0.05)
+        row(f"{label}: key -> painted with its read-ahead done, median", med(v), base_deep, ms, "< 50 ms",
+            med(v) < 0.05)
+    dh = tui["down_held"]
+    row(f"Down held 600 rows at 30/s across window edges: key -> frame, worst", max(dh), base_deep, ms,
+        "< 100 ms (no freeze)", max(dh) < 0.1)
+    sc = tui["scroll_100k"]
+    row(f"RSS after PgDn through 100,000 rows ({sc['presses']} presses, {sc['held']} rows held)", sc["rss_mb"],
+        None, mb, "< 150 MB", sc["rss_mb"] < 150)
     bare_rss = med(r["maxrss_mb"] for r in st[("bare", "headless")]) if st else None
     row(f"agenda process peak RSS (start, {args.reps + 1} agenda opens, keystrokes)", tui["maxrss_agenda_mb"], bare_rss, mb,
         "< 150 MB", tui["maxrss_agenda_mb"] < 150)

@@ -4,7 +4,9 @@
 - Every in-stock serial's latest movement is a receipt into the warehouse it is in; every issued
   serial's latest is an issue; a serial whose receipt was deleted has no standing movement.
 - No stock is negative.
-- Stock equals the net of the goods receipts, goods issues and transfers on record.
+- Each serial's standing movements follow the order of their documents' dates, and the serial's
+  date of its latest movement is that of its latest standing movement.
+- Stock equals the net of the goods receipts, goods issues, transfers and stock adjustments on record.
 - Every stock document's serials are exactly its standing movements; no line holds more or fewer
   serials than its quantity.
 - No serial, movement or entered serial points at an item, warehouse, serial, document or line that
@@ -55,23 +57,40 @@ def check() -> list[str]:
               f"WHERE s.status = '{IN_STOCK}' AND i.tracked = ?", (False,))
     add("untracked", rows, lambda r: f"{items.get(r[1])}: serial {r[0]} in stock but the item is not tracked")
 
+    # one pass over each serial's latest standing movement: its status, place and date
+    wrong_place = (f"(s.status = '{IN_STOCK}' AND (l.id IS NULL OR l.direction <> 1 OR s.warehouse_id IS NULL "
+                   "OR l.warehouse_id <> s.warehouse_id)) "
+                   f"OR (s.status = '{ISSUED}' AND (l.id IS NULL OR l.direction <> -1)) "
+                   f"OR (s.status = '{REMOVED}' AND l.id IS NOT NULL) "
+                   f"OR s.status NOT IN ('{IN_STOCK}', '{ISSUED}', '{REMOVED}')")
     rows = _q(
-        "SELECT s.code, s.item_id, s.status, s.warehouse_id, l.direction, l.warehouse_id, l.doc_number "
+        f"SELECT s.code, s.item_id, s.status, s.warehouse_id, l.direction, l.warehouse_id, l.doc_number, "
+        f"CASE WHEN {wrong_place} THEN 1 ELSE 0 END, s.moved_on, l.doc_date "
         "FROM serial_number s LEFT JOIN (SELECT serial_id, MAX(id) AS m FROM ledger "
         f"WHERE state = {EFFECTIVE} GROUP BY serial_id) x ON x.serial_id = s.id "
         "LEFT JOIN ledger l ON l.id = x.m "
-        f"WHERE (s.status = '{IN_STOCK}' AND (l.id IS NULL OR l.direction <> 1 OR s.warehouse_id IS NULL "
-        "OR l.warehouse_id <> s.warehouse_id)) "
-        f"OR (s.status = '{ISSUED}' AND (l.id IS NULL OR l.direction <> -1)) "
-        f"OR (s.status = '{REMOVED}' AND l.id IS NOT NULL) "
-        f"OR s.status NOT IN ('{IN_STOCK}', '{ISSUED}', '{REMOVED}')")
+        f"WHERE {wrong_place} OR (l.id IS NOT NULL AND (s.moved_on IS NULL OR s.moved_on <> l.doc_date))")
 
     def ledger_msg(r):
-        code, item, status, wh, d, lwh, number = r
+        code, item, status, wh, d, lwh, number, place, moved_on, doc_date = r
+        if not place:
+            return (f"{items.get(item)}: serial {code} last moved on {str(moved_on)[:10]} but its latest movement "
+                    f"is dated {str(doc_date)[:10]}")
         last = "no standing movement" if d is None else (
             f"last movement {'in to' if d > 0 else 'out of'} {whs.get(lwh)} by {number}")
         return f"{items.get(item)}: serial {code} is {status} ({whs.get(wh)}) but its ledger shows {last}"
     add("ledger", rows, ledger_msg)
+
+    rows = _q("SELECT s.code, s.item_id, l.doc_number, l.doc_date, l.prev_number, l.prev_date FROM ("
+              "SELECT serial_id, doc_number, doc_date, LAG(doc_number) OVER w AS prev_number, "
+              "LAG(doc_date) OVER w AS prev_date FROM ledger "
+              # only serials moved more than once (a quick pass over the index) can be out of order
+              f"WHERE state = {EFFECTIVE} AND serial_id IN (SELECT serial_id FROM ledger WHERE state = {EFFECTIVE} "
+              "GROUP BY serial_id HAVING COUNT(*) > 1) WINDOW w AS (PARTITION BY serial_id ORDER BY id)) l "
+              "JOIN serial_number s ON s.id = l.serial_id WHERE l.doc_date < l.prev_date")
+    add("date order", rows, lambda r: (
+        f"{items.get(r[1])}: serial {r[0]} moved by {r[2]} dated {str(r[3])[:10]} after {r[4]} dated "
+        f"{str(r[5])[:10]}: its movements are not in the order of their dates"))
 
     rows = _q("SELECT item_id, warehouse_id, quantity FROM stock WHERE quantity < 0")
     add("negative", rows, lambda r: f"{items.get(r[0])} in {whs.get(r[1])}: negative stock {from_milli(r[2])}")
@@ -80,7 +99,13 @@ def check() -> list[str]:
              "SELECT l.item_id, d.warehouse_id AS wh, CASE WHEN d.kind = 'receipt' THEN l.quantity ELSE -l.quantity END AS q "
              "FROM doc_line l JOIN document d ON d.id = l.document_id WHERE d.kind IN ('receipt', 'issue', 'transfer') "
              "UNION ALL SELECT l.item_id, d.to_warehouse_id, l.quantity FROM doc_line l "
-             "JOIN document d ON d.id = l.document_id WHERE d.kind = 'transfer') m GROUP BY item_id, wh")
+             "JOIN document d ON d.id = l.document_id WHERE d.kind = 'transfer' "
+             # a stock adjustment: signed quantities into or out of its warehouse, or from another one into it
+             "UNION ALL SELECT l.item_id, d.warehouse_id, CASE WHEN l.from_warehouse_id IS NULL THEN l.quantity "
+             "ELSE ABS(l.quantity) END FROM doc_line l JOIN document d ON d.id = l.document_id WHERE d.kind = 'adjustment' "
+             "UNION ALL SELECT l.item_id, l.from_warehouse_id, -ABS(l.quantity) FROM doc_line l "
+             "JOIN document d ON d.id = l.document_id WHERE d.kind = 'adjustment' AND l.from_warehouse_id IS NOT NULL"
+             ") m GROUP BY item_id, wh")
     rows = _q(f"SELECT s.item_id, s.warehouse_id, s.quantity, COALESCE(m.q, 0) FROM stock s LEFT JOIN ({moved}) m "
               "ON m.item_id = s.item_id AND m.wh = s.warehouse_id WHERE s.quantity <> COALESCE(m.q, 0)")
     rows += _q(f"SELECT m.item_id, m.wh, 0, m.q FROM ({moved}) m LEFT JOIN stock s "
@@ -90,12 +115,13 @@ def check() -> list[str]:
 
     rows = _q("SELECT d.number, l.position, l.quantity, c.n FROM doc_line l JOIN document d ON d.id = l.document_id "
               "JOIN (SELECT line_id, COUNT(*) AS n FROM doc_line_serial GROUP BY line_id) c ON c.line_id = l.id "
-              "WHERE l.quantity <> c.n * 1000")
+              "WHERE ABS(l.quantity) <> c.n * 1000")
     add("line", rows, lambda r: f"{r[0]} line {r[1]}: {r[3]} serial numbers for quantity {from_milli(r[2])}")
 
-    per_doc_serials = ("SELECT l.document_id, COUNT(*) * (CASE WHEN d.kind = 'transfer' THEN 2 ELSE 1 END) AS n "
+    per_doc_serials = ("SELECT document_id, SUM(n) AS n FROM (SELECT l.document_id, "
+                       "CASE WHEN d.kind = 'transfer' OR l.from_warehouse_id IS NOT NULL THEN 2 ELSE 1 END AS n "
                        "FROM doc_line_serial ls JOIN doc_line l ON l.id = ls.line_id JOIN document d ON d.id = l.document_id "
-                       "WHERE d.kind IN ('receipt', 'issue', 'transfer') GROUP BY l.document_id, d.kind")
+                       "WHERE d.kind IN ('receipt', 'issue', 'transfer', 'adjustment')) x GROUP BY document_id")
     per_doc_moves = f"SELECT document_id, COUNT(*) AS n FROM ledger WHERE state = {EFFECTIVE} GROUP BY document_id"
     rows = _q(f"SELECT d.number, COALESCE(a.n, 0), COALESCE(b.n, 0) FROM document d "
               f"LEFT JOIN ({per_doc_serials}) a ON a.document_id = d.id LEFT JOIN ({per_doc_moves}) b ON b.document_id = d.id "

@@ -16,12 +16,16 @@ OPERATOR = "demo"
 
 
 def is_empty() -> bool:
+    """True when the database holds no item, document or partner: a first start, where the app offers the demo data."""
     return not (Item.select().exists() or Document.select().exists() or Partner.select().exists())
 
 
 @write_transaction
 def fill(*, serials_per_model: int = 400, seed: int = 7) -> dict:
     """Fill an empty database, all or nothing. Returns counts of what was made. Refuses a database with data."""
+    from .rights import require
+
+    require("import")
     if not is_empty():
         raise Refusal("The database already has data; demo data goes only into an empty database.")
     rnd = random.Random(seed)
@@ -30,15 +34,15 @@ def fill(*, serials_per_model: int = 400, seed: int = 7) -> dict:
                        ("CITY", "City Repair Shop"), ("WEB", "E-shop customers")]:
         catalog.create_partner(code, name)
     tracked = [
-        ("PHONE-X", "Phone X 128 GB", "8594000000011", "349.00", "PX"),
-        ("PHONE-Y", "Phone Y 256 GB", "8594000000028", "499.00", "PY"),
-        ("LAPTOP-14", "Laptop 14\" i5", "8594000000035", "899.00", "LT14-"),
-        ("SCAN-R5", "Rugged scanner R5", "8594000000042", "1199.00", "R5-"),
-        ("ROUTER-AX", "Wi-Fi router AX3000", "8594000000059", "129.00", "RAX"),
+        ("PHONE-X", "Phone X 128 GB", "8594000000013", "349.00", "PX"),
+        ("PHONE-Y", "Phone Y 256 GB", "8594000000020", "499.00", "PY"),
+        ("LAPTOP-14", "Laptop 14\" i5", "8594000000037", "899.00", "LT14-"),
+        ("SCAN-R5", "Rugged scanner R5", "8594000000044", "1199.00", "R5-"),
+        ("ROUTER-AX", "Wi-Fi router AX3000", "8594000000051", "129.00", "RAX"),
     ]
     untracked = [
-        ("CABLE-USBC", "USB-C cable 1 m", "8594000000066", "9.90", "pcs"),
-        ("CASE-PX", "Phone X case", "8594000000073", "14.90", "pcs"),
+        ("CABLE-USBC", "USB-C cable 1 m", "8594000000068", "9.90", "pcs"),
+        ("CASE-PX", "Phone X case", "8594000000075", "14.90", "pcs"),
         ("LABEL-ROLL", "Label roll 1000", None, "6.50", "roll"),
         ("TAPE", "Packing tape", None, "2.40", "m"),
     ]

@@ -23,6 +23,10 @@ KEEP_DAYS = 7  # keys older than this may be pruned (store.idempotency.prune); a
 
 
 def clean_key(key: str) -> str:
+    """The idempotency key as stored: trimmed ASCII text of at most MAX_KEY_LENGTH characters.
+
+    Raises InvalidInput (field "idempotency_key") when it is empty, too long or not ASCII.
+    """
     try:
         key = clean_text(key, "idempotency key", max_length=MAX_KEY_LENGTH)
     except InvalidInput as r:

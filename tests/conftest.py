@@ -22,6 +22,20 @@ def _reset_postgres(url: str) -> None:
     database.close()
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path_factory, monkeypatch):
+    """No test reads the user's settings file or writes their state file (the palette's theme)."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("SERIALSTOCK_CONFIG", raising=False)
+    from serialstock import settings
+
+    settings.use(None)
+    yield
+    settings.use(None)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> str:
     """A URL to a fresh, empty database (not yet opened)."""
@@ -51,7 +65,7 @@ def stock(database):
     """A small price list: a tracked phone, an untracked cable, warehouses MAIN and B, partner ACME."""
     from store import catalog
 
-    catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000011")
+    catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000013")
     catalog.create_item("TAB-9", "Tablet 9", tracked=True, price="299.00")
     catalog.create_item("CABLE", "USB cable", price="4.50")
     catalog.create_warehouse("B", "Second warehouse")

@@ -95,7 +95,7 @@ def fresh_store(db_url: str, *, items: bool = True) -> None:
             Path(database.database + suffix).unlink(missing_ok=True)
     dbm.connect(db_url)
     if items:
-        catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000011")
+        catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000013")
         catalog.create_item("TAB-9", "Tablet 9", tracked=True, price="299.00")
         catalog.create_item("CABLE", "USB cable", price="4.50")
     catalog.create_warehouse("B", "Second warehouse")

@@ -25,7 +25,7 @@ def run(argv: list[str]) -> int:
 def test_token_create_list_revoke(database, capsys):
     assert run(["token", "list"]) == 0
     assert "No tokens" in capsys.readouterr().out
-    assert run(["token", "create", "eshop"]) == 0
+    assert run(["token", "create", "eshop", "--role", "admin"]) == 0
     out = capsys.readouterr().out
     secret = out.splitlines()[1]
     assert secret.startswith("sst_") and len(secret) > 40
@@ -35,9 +35,9 @@ def test_token_create_list_revoke(database, capsys):
     assert row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in str(list(ApiToken.select().tuples()))
 
-    assert run(["token", "create", "eshop"]) == 1
+    assert run(["token", "create", "eshop", "--role", "admin"]) == 1
     assert "A token named eshop exists already" in capsys.readouterr().err
-    assert run(["token", "create", "portal"]) == 0
+    assert run(["token", "create", "portal", "--role", "admin"]) == 0
     capsys.readouterr()
     assert run(["token", "list"]) == 0
     listing = capsys.readouterr().out
@@ -51,14 +51,14 @@ def test_token_create_list_revoke(database, capsys):
     run(["token", "list"])
     assert "revoked" in capsys.readouterr().out
     # a revoked name can be given a new token
-    assert run(["token", "create", "eshop"]) == 0
+    assert run(["token", "create", "eshop", "--role", "admin"]) == 0
     assert tokens.verify_token(capsys.readouterr().out.splitlines()[1]) == "eshop"
 
 
 def test_bad_token_names_and_secrets(database, capsys):
-    assert run(["token", "create", " "]) == 1
+    assert run(["token", "create", " ", "--role", "admin"]) == 1
     assert "Name is required" in capsys.readouterr().err
-    assert run(["token", "create", "x" * 101]) == 1
+    assert run(["token", "create", "x" * 101, "--role", "admin"]) == 1
     for bad in (None, "", "sst_", "nope", "sst_" + "x" * 500, "sst_\x00"):
         assert tokens.verify_token(bad) is None
 

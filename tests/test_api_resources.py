@@ -64,9 +64,9 @@ def test_a_revoked_token_is_refused_and_the_operator_is_the_token_name(api):
 
 def test_items_create_read_list_update_delete(api):
     r = api.post("/items", json={"code": "ROUTER/5G", "name": "Router 5G", "price": "49.90", "tracked": True,
-                                 "ean": "85940000000"})
+                                 "ean": "8594000000082"})
     assert r.status_code == 201, r.text
-    assert r.json() == {"code": "ROUTER/5G", "name": "Router 5G", "unit": "pcs", "ean": "85940000000",
+    assert r.json() == {"code": "ROUTER/5G", "name": "Router 5G", "unit": "pcs", "ean": "8594000000082",
                         "price": "49.90", "tracked": True}
     got = api.get("/items/" + quote("ROUTER/5G", safe="")).json()
     assert got["tracked"] is True and got["stock"] == [] and got["serials_in_stock"] == 0
@@ -152,12 +152,12 @@ def test_receive_then_issue_serials(api):
     assert gr["number"] == "GR-2026-0001" and gr["kind"] == "receipt" and gr["title"] == "Goods receipt"
     assert gr["lines"][0] | {} == {"position": 1, "item": "PHONE-X", "item_name": "Phone X", "unit": "pcs",
                                    "tracked": True, "quantity": "3", "price": "199.90",
-                                   "serials": ["SN-1", "SN-2", "SN-3"]}
+                                   "serials": ["SN-1", "SN-2", "SN-3"], "lots": {}, "expiry_dates": {}}
     assert gr["lines"][1]["quantity"] == "2.5" and gr["lines"][1]["price"] == "4.00"
     assert api.get("/goods-receipts/GR-2026-0001").json() == gr
 
     r = api.post("/goods-issues", json={"partner": "ACME", "lines": [
-        {"item": "8594000000011", "quantity": 2, "serials": ["SN-1", "SN-3"]}]})  # item by its EAN
+        {"item": "8594000000013", "quantity": 2, "serials": ["SN-1", "SN-3"]}]})  # item by its EAN
     assert r.status_code == 201, r.text
     assert r.json()["lines"][0]["item"] == "PHONE-X"
     assert stock_of("PHONE-X") == 1
@@ -195,7 +195,7 @@ def test_invalid_documents_are_422_with_every_problem(api):
         "document_refused")
     e = err(api.post("/goods-receipts", json={"lines": [{"item": "PHONE-X", "quantity": "x", "serials": ["A1"]}]}),
             422, "document_refused")
-    assert e["problems"][0]["message"] == "Line 1 (PHONE-X): quantity 'x' is not a number."
+    assert e["problems"][0]["message"] == "Line 1 (PHONE-X): quantity must be a number, not 'x'."
     assert stock_of("PHONE-X") == 0
 
 
@@ -262,7 +262,7 @@ def test_purchase_invoice_generates_its_goods_receipt(api):
 
 def test_invoice_without_movement_creates_its_stock_document_later(api):
     api.post("/goods-receipts", json=receipt(["S1", "S2"]))
-    si = api.post("/sales-invoices", json=receipt(["S1"], generate_movement=False)).json()
+    si = api.post("/sales-invoices", json=receipt(["S1"], generate_movement=False, partner="ACME")).json()
     assert si["generated"] is None and stock_of("PHONE-X") == 2
     r = api.post(f"/sales-invoices/{si['number']}/stock-document")
     assert r.status_code == 201 and r.json()["kind"] == "issue" and r.json()["source"] == si["number"]
@@ -270,7 +270,7 @@ def test_invoice_without_movement_creates_its_stock_document_later(api):
     e = err(api.post(f"/sales-invoices/{si['number']}/stock-document"), 422, "invalid_input")
     assert e["message"] == f"{si['number']} already has {r.json()['number']}."
     err(api.post("/sales-invoices/SI-2099-0001/stock-document"), 404, "not_found")
-    e = err(api.post("/sales-invoices", json=receipt(["NOPE"], generate_movement=False)), 409, "document_refused")
+    e = err(api.post("/sales-invoices", json=receipt(["NOPE"], generate_movement=False, partner="ACME")), 409, "document_refused")
     assert "serial NOPE is unknown for PHONE-X" in e["problems"][0]["message"]
 
 
@@ -382,3 +382,18 @@ def test_malformed_requests_get_422_in_the_error_format(api, method, path, kwarg
 def test_unknown_paths_and_methods_answer_in_the_error_format(api):
     err(api.get("/nope"), 404, "not_found")
     err(api.request("PATCH", "/goods-receipts"), 405, "method_not_allowed")
+
+
+def test_an_invoice_without_a_partner_says_too_that_a_serial_is_in_stock(api):
+    """Every problem of a document in one pass: a purchase invoice without its supplier that brings a
+    serial already in stock is refused for both, not for the missing partner alone (issue 12)."""
+    first = api.post("/goods-receipts", json=receipt(["HELD-1"])).json()["number"]
+    e = err(api.post("/purchase-invoices", json=receipt(["NEW-1", "HELD-1"])), 422, "document_refused")
+    assert [p["code"] for p in e["problems"]] == ["invalid_input", "serial_in_stock"]
+    assert e["problems"][0]["message"] == "A purchase invoice needs a partner (its supplier)."
+    assert e["problems"][1]["message"].startswith(f"Line 1 (PHONE-X): serial HELD-1 is already in stock in MAIN, "
+                                                  f"received by {first}")
+    e = err(api.post("/sales-invoices", json=receipt(["HELD-1", "GONE-1"])), 422, "document_refused")
+    assert [p["code"] for p in e["problems"]] == ["invalid_input", "serial_not_available"]
+    assert "GONE-1 is unknown for PHONE-X" in e["problems"][1]["message"]
+    assert [s["code"] for s in api.get("/serials", params={"status": "in_stock"}).json()["data"]] == ["HELD-1"]

@@ -3,8 +3,6 @@
 import subprocess
 import sys
 
-import pytest
-
 from serialstock.cli import main
 from store import db as dbm
 from store.check import check

@@ -114,7 +114,7 @@ def test_what_a_save_answers_is_what_is_stored(stock):
         return DocumentIn(kind, [LineIn(*line) for line in lines], **kw)
 
     gr = same(save_document(doc("receipt", [("PHONE-X", 3, "10.5", ["S3", "S1", "S2"]), ("CABLE", "2.5", None, []),
-                                            ("8594000000011", 1, 7, ["S9"])], note="dock 2"), operator="ann"))
+                                            ("8594000000013", 1, 7, ["S9"])], note="dock 2"), operator="ann"))
     assert [l.price for l in gr.lines] == [Decimal("10.50"), Decimal("4.50"), Decimal("7.00")]
     assert gr.lines[1].quantity == Decimal("2.5") and gr.lines[2].item == "PHONE-X"
     same(save_document(doc("receipt", [("CABLE", 3, "4.5", []), ("PHONE-X", 2, None, ["S1", "S4"])], note="fixed"),

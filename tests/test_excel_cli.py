@@ -61,6 +61,16 @@ def test_import_refuses_a_file_that_is_not_xlsx(database, tmp_path, capsys):
     assert "is not an .xlsx workbook" in capsys.readouterr().err
 
 
+def test_import_of_a_file_that_is_not_there_cannot_work_as_asked(database, tmp_path, capsys):
+    """README: exit 2 when the command cannot work as asked (a path that is not there or is a folder),
+    1 when a rule refuses the file's content."""
+    assert run("import", tmp_path / "nope.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "nope.xlsx: no such file" in err and "give the path of an .xlsx file" in err
+    assert run("import", tmp_path) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
 def test_export(stock, tmp_path, capsys):
     receive("PHONE-X", ["E-1", "E-2"])
     path = tmp_path / "s.xlsx"
@@ -71,3 +81,24 @@ def test_export(stock, tmp_path, capsys):
     assert run("export", "items", tmp_path / "i.xlsx", "--status", "issued") == 1
     assert "no filter status" in capsys.readouterr().err
     assert run("export", "serials", path) == 1  # exists
+
+
+def test_export_serials_traced_from_a_supplier(stock, tmp_path, capsys):
+    """The command takes the tracing filters the agenda and the API have (issue 13)."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from store import catalog
+
+    catalog.create_partner("NORD", "Nordic Trade")
+    receive("PHONE-X", ["A-1", "A-2"], partner="ACME", date=dt.date(2026, 3, 10))
+    receive("PHONE-X", ["N-1"], partner="NORD", date=dt.date(2026, 3, 12))
+    path = tmp_path / "t.xlsx"
+    assert run("export", "serials", path, "--received-from", "ACME", "--received-after", "2026-03-01",
+               "--received-before", "2026-03-31") == 0
+    assert "2 row(s) written" in capsys.readouterr().out
+    rows = [r[0] for r in load_workbook(path, read_only=True).worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert sorted(rows) == ["A-1", "A-2"]
+    assert run("export", "serials", tmp_path / "u.xlsx", "--received-after", "10.3.2026") == 2
+    assert "is not a date: write it YYYY-MM-DD" in capsys.readouterr().err

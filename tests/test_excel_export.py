@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from store import catalog, excel_export
+from store import catalog
 from store.documents import DocumentIn, LineIn, save_document
-from store.errors import InvalidInput
+from store.errors import CannotWrite, InvalidInput
 from store.excel import AGENDAS, export_agenda
+from store.excel import exporter as excel_export
 from store.lookups import list_serials
 
 from .helpers import issue, receive, transfer
@@ -51,7 +52,7 @@ def test_serials_as_filtered(moved, tmp_path, monkeypatch):
     assert export_agenda("serials", path, status=None) == 6
     rows = rows_of(path)
     assert rows[0] == ("Serial", "Item", "Item name", "Status", "Warehouse", "Received by", "Received on",
-                       "Issued by", "Issued on")
+                       "Issued by", "Issued on", "Received from", "Issued to", "Lot", "Expiry date")
     assert [r[0] for r in rows[1:]] == [s.code for s in list_serials(status=None, limit=100)]
     p1 = next(r for r in rows if r[0] == "P-1")
     assert p1[3] == "issued" and p1[7].startswith("GI-") and isinstance(p1[8], dt.datetime)
@@ -72,7 +73,7 @@ def test_stock_items_warehouses_partners(moved, tmp_path):
     assert export_agenda("stock", path, search="tab") == 1  # the name, as the agenda's search
     export_agenda("items", path, search="PHONE")
     assert rows_of(path, "Items") == [("Code", "Name", "Unit", "EAN", "Price", "Tracked"),
-                                      ("PHONE-X", "Phone X", "pcs", "8594000000011", 199.9, True)]
+                                      ("PHONE-X", "Phone X", "pcs", "8594000000013", 199.9, True)]
     export_agenda("warehouses", path)
     assert rows_of(path) == [("Code", "Name"), ("B", "Second warehouse"), ("MAIN", "Main warehouse")]
     export_agenda("partners", path)
@@ -80,7 +81,8 @@ def test_stock_items_warehouses_partners(moved, tmp_path):
 
 
 def test_document_agendas_hold_their_kinds_oldest_first(moved, tmp_path):
-    save_document(DocumentIn("purchase_invoice", [LineIn("CABLE", 1)], generate_movement=False), operator="t")
+    save_document(DocumentIn("purchase_invoice", [LineIn("CABLE", 1)], partner="ACME", generate_movement=False),
+                  operator="t")
     path = tmp_path / "d.xlsx"
     assert export_agenda("goods", path) == 4
     docs = rows_of(path, "Documents")
@@ -123,10 +125,10 @@ def test_header_frozen_filtered_and_sized(moved, tmp_path):
     export_agenda("serials", path, status=None)
     ws = load_workbook(path)["Serial numbers"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:I7"
+    assert ws.auto_filter.ref == "A1:M7"
     assert ws["A1"].font.b is True
     widths = {k: d.width for k, d in ws.column_dimensions.items()}
-    assert all(widths[letter] >= len(ws[f"{letter}1"].value) + 2 for letter in "ABCDEFGHI")
+    assert all(widths[letter] >= len(ws[f"{letter}1"].value) + 2 for letter in "ABCDEFGHIJK")
     assert widths["C"] <= 60
 
 
@@ -171,7 +173,7 @@ def test_a_failed_export_leaves_no_file(stock, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(excel_export.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(CannotWrite, match="disk full. Nothing was written"):
         export_agenda("serials", tmp_path / "out.xlsx")
     assert [p.name for p in tmp_path.iterdir() if ".xlsx" in p.name] == []
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from store import excel_read
 from store.errors import (
     AlreadyExists,
     DuplicateSerial,
@@ -21,6 +20,7 @@ from store.errors import (
     SerialNotAvailable,
 )
 from store.excel import import_file, write_template
+from store.excel import reader as excel_read
 from store.lookups import find_serial
 from store.models import Document, Item, Serial
 
@@ -218,7 +218,7 @@ def test_items_refusals(stock, tmp_path):
     got = {where(p): p.message for p in refused(path)}
     assert "already exists" in got[("Items", 2, "Code")]
     assert "item TWICE is on row 3 of this sheet already" in got[("Items", 4, "Code")]
-    assert "must be 8 to 14 digits" in got[("Items", 5, "EAN")]
+    assert "must be a GTIN of 8, 12, 13 or 14 digits" in got[("Items", 5, "EAN")]
     assert "Name is empty" in got[("Items", 6, "Name")]
     assert "cannot be below 0" in got[("Items", 7, "Price")]
 
@@ -321,3 +321,30 @@ def test_missing_and_empty_files(database, tmp_path):
     assert "no such file" in file_refused(tmp_path / "none.xlsx")
     (tmp_path / "empty.xlsx").write_bytes(b"")
     assert "is empty" in file_refused(tmp_path / "empty.xlsx")
+
+
+def test_a_serial_in_stock_is_reported_beside_the_documents_other_problems(stock, tmp_path):
+    """A document with a bad cell (a price that is not a number) still has its serials checked
+    against the stock: every problem of the file comes in one pass."""
+    first = receive("PHONE-X", ["HELD-1"])
+    path = doc_file(tmp_path / "f.xlsx", [["1", "receipt"]], [["1", 1, "PHONE-X", 2, "cheap"]],
+                    [["1", 1, "NEW-1"], ["1", 1, "HELD-1"]])
+    problems = refused(path)
+    assert [where(p) for p in problems] == [("Lines", 2, "Price"), ("Serials", 3, "Serial")]
+    assert isinstance(problems[1], SerialInStock)
+    assert f"already in stock in MAIN, received by {first.number}" in problems[1].message
+    assert nothing_saved() is False and find_serial("NEW-1") == []
+
+
+@pytest.mark.parametrize("document, line, problem", [
+    (["1", "receipt"], ["1", 1, "PHONE-X", "two"], ("Lines", 2, "Quantity")),
+    (["1", "purchase_invoice", None, None, None, "NOPE"], ["1", 1, "PHONE-X", 2], ("Documents", 2, "Partner")),
+    (["1", "purchase_invoice"], ["1", 1, "PHONE-X", 2], ("Documents", 2, "Partner")),  # no partner at all
+])
+def test_a_serial_in_stock_is_reported_whatever_else_the_document_has(stock, tmp_path, document, line, problem):
+    receive("PHONE-X", ["HELD-1"])
+    path = doc_file(tmp_path / "f.xlsx", [document], [line], [["1", 1, "NEW-1"], ["1", 1, "HELD-1"]])
+    problems = refused(path)
+    assert problem in [where(p) for p in problems]
+    [held] = [p for p in problems if isinstance(p, SerialInStock)]
+    assert where(held) == ("Serials", 3, "Serial") and "HELD-1" in held.message

@@ -6,7 +6,12 @@ import pytest
 
 from store import catalog
 from store.documents import (
-    DocumentIn, LineIn, create_stock_document_from_invoice, delete_document, get_document, save_document,
+    DocumentIn,
+    LineIn,
+    create_stock_document_from_invoice,
+    delete_document,
+    get_document,
+    save_document,
 )
 from store.errors import DocumentRefused, GeneratedDocument, InvalidInput
 from store.lookups import find_serial, stock_of
@@ -111,3 +116,21 @@ def test_default_setting_applies_to_new_invoices(stock):
     catalog.set_generate_movement_default("purchase_invoice", False)
     inv = pi(["P1"])
     assert inv.generate_movement is False and inv.generated is None
+
+
+@pytest.mark.parametrize("kind, line, problem", [
+    ("purchase_invoice", LineIn("PHONE-X", 2, None, ["NEW-1", "HELD-1"]), "serial HELD-1 is already in stock"),
+    ("sales_invoice", LineIn("PHONE-X", 2, None, ["HELD-1", "GONE-1"]), "serial GONE-1 is unknown for PHONE-X"),
+    ("receipt", LineIn("PHONE-X", 3, None, ["NEW-1", "HELD-1"]), "serial HELD-1 is already in stock"),
+    ("issue", LineIn("PHONE-X", 3, None, ["HELD-1", "GONE-1"]), "serial GONE-1 is unknown for PHONE-X"),
+])
+def test_every_problem_of_a_document_in_one_pass(stock, kind, line, problem):
+    """A document refused for one thing (an invoice without its partner, a count of serials that is not the
+    quantity) still has its serials checked against the stock: both are said at once (issue 12)."""
+    save_document(DocumentIn("receipt", [LineIn("PHONE-X", 1, None, ["HELD-1"])]), operator="olga")
+    with pytest.raises(DocumentRefused) as info:
+        save_document(DocumentIn(kind, [line]), operator="olga")
+    messages = [str(p) for p in info.value.problems]
+    assert len(messages) == 2 and any(problem in m for m in messages), messages
+    assert any("needs a partner" in m or "2 serial numbers for quantity 3" in m for m in messages), messages
+    assert [s.status for s in find_serial("HELD-1")] == ["in_stock"]

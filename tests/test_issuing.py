@@ -47,10 +47,14 @@ def test_serial_in_another_warehouse_is_refused(stock):
     issue("PHONE-X", ["A1"], warehouse="B")
 
 
-def test_serial_of_another_item_is_not_this_items(stock):
+def test_serial_of_another_item_is_not_this_items_and_says_whose_it_is(stock):
+    from store.documents import check_serial
+
     receive("TAB-9", ["T1"])
     p = _refusal(issue, "PHONE-X", ["T1"])
-    assert "unknown for PHONE-X" in p.message
+    assert p.message == "Line 1 (PHONE-X): serial T1 is a serial of TAB-9, not of PHONE-X; issue it on a line of TAB-9."
+    with pytest.raises(SerialNotAvailable, match="is a serial of TAB-9, not of PHONE-X"):
+        check_serial("issue", "PHONE-X", "T1")
 
 
 def test_refused_issue_changes_nothing(stock):
@@ -83,3 +87,4 @@ def test_transfer_rules(stock):
         save_document(DocumentIn("transfer", [LineIn("PHONE-X", 1, None, ["A1"])]), operator="t")
     p = _refusal(transfer, "PHONE-X", ["A1"], frm="B", to="MAIN")
     assert "serial A1 is in warehouse MAIN, not B" in p.message
+

@@ -77,7 +77,7 @@ def test_lookup_finds_serial_item_code_and_ean(stock):
     r = lookup(" L2 ")
     assert [(s.item, s.status) for s in r.serials] == [("PHONE-X", "issued")] and r.items == []
     assert [m.label for m in r.serials[0].history] == ["in", "out"]
-    r = lookup("8594000000011")  # the EAN
+    r = lookup("8594000000013")  # the EAN
     assert r.serials == [] and [(i.code, i.serials_in_stock) for i in r.items] == [("PHONE-X", 1)]
     assert [(s.warehouse, s.quantity) for s in r.items[0].stock] == [("MAIN", 1)]
     assert lookup("PHONE-X").items[0].name == "Phone X"
@@ -91,3 +91,29 @@ def test_stock_levels_search_by_code_or_name(stock):
     assert [r.item for r in stock_levels(search="PHO")] == ["PHONE-X"]
     assert [r.item for r in stock_levels(search="usb")] == ["CABLE"]  # "USB cable", any letter case
     assert stock_levels(search="nothing") == []
+
+
+def test_a_serials_history_a_page_at_a_time_both_ways(stock):
+    """store.agendas.history_rows: the movements of one serial in order, by keyset, forward and back, with
+    the count; the same rows as find_serial's whole history (the serial history screen pages it)."""
+    from store.agendas import count_history, history_rows
+
+    numbers = []
+    for _ in range(4):
+        numbers += [receive("PHONE-X", ["H1"]).number, issue("PHONE-X", ["H1"]).number]
+    receive("TAB-9", ["H1"])  # another item's serial of the same code is another history
+    [serial] = [s for s in find_serial("H1") if s.item == "PHONE-X"]
+    assert count_history(serial.id) == 8
+    forward, after = [], None
+    while True:
+        page = history_rows(serial.id, after=after, limit=3)
+        forward += page
+        if len(page) < 3:
+            break
+        after = page[-1].id
+    assert [m.document for m in forward] == numbers == [m.document for m in serial.history]
+    assert [m.label for m in forward] == ["in", "out"] * 4
+    back = history_rows(serial.id, descending=True, limit=3)
+    back += history_rows(serial.id, after=back[-1].id, descending=True, limit=10)
+    assert [m.document for m in back] == numbers[::-1]
+    assert history_rows(serial.id, after=forward[-1].id) == []

@@ -127,7 +127,7 @@ def test_document_header_is_checked(stock):
 
 
 def test_item_can_be_given_by_ean(stock):
-    doc = receive("8594000000011", ["E1"])
+    doc = receive("8594000000013", ["E1"])
     assert doc.lines[0].item == "PHONE-X"
     assert get_document(doc.number).lines[0].serials == ["E1"]
 
@@ -154,3 +154,17 @@ def test_single_scan_is_checked_by_the_same_rules(stock):
         check_serial("issue", "PHONE-X", "A1", warehouse="B")
     with pytest.raises(Exception, match="unknown for PHONE-X"):
         check_serial("sales_invoice", "PHONE-X", "ZZ")
+
+
+def test_a_serial_scanned_again_on_the_document_is_said_to_be_on_its_line_already(stock):
+    """A GS1 scan on the document's scan field of a serial a line holds: it said `entered twice (also on
+    line 2)`, as if the operator had typed it on another line (the walk)."""
+    from store.documents import check_serial
+    from store.errors import DuplicateSerial
+
+    with pytest.raises(DuplicateSerial) as got:
+        check_serial("receipt", "PHONE-X", "S-1", warehouse="MAIN", elsewhere={"S-1": 2})
+    assert str(got.value) == "PHONE-X: serial S-1 is on line 2 already."
+    with pytest.raises(DuplicateSerial) as got:
+        check_serial("receipt", "PHONE-X", "S-1", warehouse="MAIN", line=1, elsewhere={"S-1": 2})
+    assert "entered twice (also on line 2)" in str(got.value)

@@ -57,3 +57,14 @@ def test_range():
         serial_range("SN-0098", "SN-102")
     with pytest.raises(InvalidSerial, match="before it starts"):
         serial_range("SN-0010", "SN-0001")
+
+
+@pytest.mark.parametrize("first", ["SN-\uff10\uff19\uff18", "SN-\u0660\u0669\u0668"])  # full-width, Arabic-Indic
+def test_only_digits_0_to_9_count_up_other_digits_are_refused_as_no_digits(first):
+    with pytest.raises(InvalidSerial, match="no digits 0-9"):
+        generate_serials(first, 3)
+
+
+def test_other_digits_stay_as_typed_and_the_first_generated_is_the_one_typed():
+    first = "\uff10\uff19-SN-098"
+    assert generate_serials(first, 3) == [first, "\uff10\uff19-SN-099", "\uff10\uff19-SN-100"]

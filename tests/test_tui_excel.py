@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
 from store.documents import DocumentIn, LineIn, save_document
 from store.lookups import stock_of
@@ -102,3 +103,52 @@ async def test_serials_from_a_spreadsheet_column(sqlite_url, tmp_path):
         await settle(pilot)
         assert status_text(app).startswith("Saved")
     assert stock_of("PHONE-X") == 4
+
+
+@pytest.mark.parametrize("size", [(40, 16), (40, 8), (20, 16), (80, 24)])
+async def test_import_problems_scroll_by_keys_and_write_to_a_file(sqlite_url, tmp_path, size):
+    """Thirty unknown items: every problem can be read by keys at every size, and ctrl+w writes
+    them all beside the workbook."""
+    app = app_on(sqlite_url)
+    small_price_list()
+    path = tmp_path / "many.xlsx"
+    wb = openpyxl.Workbook()
+    docs = wb.active
+    docs.title = "Documents"
+    docs.append(["Document", "Kind"])
+    docs.append(["D1", "receipt"])
+    lines = wb.create_sheet("Lines")
+    lines.append(["Document", "Line", "Item", "Quantity"])
+    for n in range(1, 31):
+        lines.append(["D1", n, f"GHOST-{n:02d}", 1])
+    wb.create_sheet("Serials").append(["Document", "Line", "Serial"])
+    wb.save(path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        job = await _run_job(pilot, str(path))
+        box = job.query_one("#problems-box")
+        text = str(job.query_one("#problems").content)
+        assert text.count("no item GHOST-") == 30 and "30. " in text
+        assert app.focused is box and box.scroll_y == 0
+        if box.max_scroll_y:
+            await pilot.press("pagedown")
+            await settle(pilot)
+            assert box.scroll_y > 0
+            await pilot.press("end")
+            await settle(pilot)
+            assert box.scroll_y == box.max_scroll_y  # the last problem comes into view
+            await pilot.press("up")
+            await settle(pilot)
+            assert box.scroll_y == box.max_scroll_y - 1
+        # ... on screen: the box and the key hints under it are inside the form's visible area (at 20x16
+        # and 40x16 the form scrolled them below its bottom: the walk)
+        form = job.query_one("#form").content_region
+        for widget in (box, job.query_one("#keys")):
+            assert form.y <= widget.region.y and widget.region.bottom <= form.bottom, (size, widget.id)
+        await pilot.press("ctrl+w")
+        await settle(pilot)
+        written = (tmp_path / "many-problems.txt").read_text()
+        assert written.count("no item GHOST-") == 30 and "Lines row 31" in written
+        assert "written to" in str(job.query_one("#status").content)

@@ -23,7 +23,7 @@ async def test_lookup_from_anywhere_scan_after_scan(sqlite_url):
         await burst(pilot, scans(["LK-2"]))
         answer = str(screen.query_one("#answer").content)
         assert "ISSUED from MAIN" in answer and gi.number in answer and gr.number in answer
-        await burst(pilot, scans(["8594000000011"]))  # the next scan, no other key: the EAN
+        await burst(pilot, scans(["8594000000013"]))  # the next scan, no other key: the EAN
         answer = str(screen.query_one("#answer").content)
         assert "Item PHONE-X" in answer and "MAIN: 1 pcs" in answer
         await burst(pilot, scans(["NOPE"]))
@@ -118,7 +118,7 @@ asyncio.run(main())
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert "new goods receipt: 1 line(s), 3 serial(s)" in str(app.screen.query_one("#question").content)
-        await pilot.press("y")
+        await pilot.press("r")
         await settle(pilot)
         doc = app.screen
         assert isinstance(doc, DocumentScreen) and doc.doc.lines[0].serials == ["K-1", "K-2", "K-3"]
@@ -144,7 +144,10 @@ async def test_discarding_a_draft_at_start(sqlite_url):
     app = SerialStockApp(operator="alice", offer_demo=False)
     async with app.run_test(size=(40, 16)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "will be lost" in str(app.screen.query_one("#question").content)
+        await pilot.press("y")
         await settle(pilot)
     assert drafts_of("alice") == [] and len(drafts_of("bob")) == 1
 
@@ -167,7 +170,7 @@ async def test_two_operators_pick_the_same_serial(sqlite_url):
         assert f"serial C2 was issued by {bob.number}" in status_text(app)
         await pilot.press("f6")
         await settle(pilot)
-        assert [k.value for k in app.screen.table.rows] == ["C1", "C3"]
+        assert [r.code for r in app.screen.table.rows] == ["C1", "C3"]
     assert [(s.status, s.issued_by) for s in find_serial("C2")] == [("issued", bob.number)]
 
 
@@ -197,3 +200,23 @@ async def test_a_scan_at_the_menu_opens_nothing(sqlite_url):
         await pilot.pause(0.2)
         await settle(pilot)
         assert app.screen.TITLE == "Purchase Invoices"
+
+
+async def test_a_draft_that_cannot_be_written_is_said_on_the_screen_in_front(sqlite_url, monkeypatch):
+    """The serial form covers the document: a draft write that fails (a read-only database) is said
+    there, with the bell, not only on the document's status line underneath."""
+    import tui.document
+    from store.errors import DatabaseError
+
+    def cannot(*args, **kwargs):
+        raise DatabaseError("attempt to write a readonly database")
+
+    monkeypatch.setattr(tui.document, "save_draft", cannot)
+    app = app_on(sqlite_url)
+    small_price_list()
+    async with app.run_test(size=(40, 16)) as pilot:
+        entry = await new_line(pilot, "receipt", "PHONE-X", 2)
+        await burst(pilot, scans(["DR-1"]))
+        await settle(pilot)
+        assert app.screen is entry
+        assert "The draft could not be kept" in status_text(app)

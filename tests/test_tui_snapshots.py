@@ -26,7 +26,7 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setattr("store.documents.utcnow", lambda: MOMENT)
     monkeypatch.setattr("store.models.utcnow", lambda: MOMENT)
     dbm.connect(f"sqlite:///{tmp_path / 'snap.db'}")
-    catalog.create_item("PHONE-X", "Phone X 128 GB", tracked=True, price="349", ean="8594000000011")
+    catalog.create_item("PHONE-X", "Phone X 128 GB", tracked=True, price="349", ean="8594000000013")
     catalog.create_item("CABLE", "USB-C cable 1 m", price="9.90")
     catalog.create_warehouse("SHOP", "Shop floor")
     catalog.create_partner("ACME", "Acme Electronics Ltd.")

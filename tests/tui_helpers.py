@@ -13,16 +13,21 @@ def app_on(url: str, **kw) -> SerialStockApp:
 
 
 def small_price_list() -> None:
-    catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000011")
+    catalog.create_item("PHONE-X", "Phone X", tracked=True, price="199.90", ean="8594000000013")
     catalog.create_item("CABLE", "USB cable", price="4.50")
     catalog.create_warehouse("B", "Second warehouse")
     catalog.create_partner("ACME", "Acme Ltd.")
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and the screen catch up."""
+    """Let workers finish and the screen catch up, and a key a KeyGuard holds back (a menu digit, y/n)
+    act: it waits TYPED_PAUSE to see that no scan follows it."""
+    from tui.keys import TYPED_PAUSE
+
     for _ in range(rounds):
         await pilot.pause()
+        if any(getattr(getattr(s, "_guard", None), "pending", None) is not None for s in pilot.app.screen_stack):
+            await pilot.pause(TYPED_PAUSE + 0.05)
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -36,7 +41,9 @@ async def scan(pilot, code: str, end: str = "enter") -> None:
 
 
 def status_text(app) -> str:
-    return str(app.screen.query_one("#status").content)
+    """The status line's last message whole (on screen it may be cut, ending in '…'; ctrl+l reads it)."""
+    status = app.screen.query_one("#status")
+    return getattr(status, "message", None) or str(status.content)
 
 
 def _key_event(key: str):

@@ -1,9 +1,9 @@
-"""The agenda screen: a list paged from the database, with search, open, create and delete.
+"""The agenda screen: a list over every record, with search, open, create and delete.
 
-Rows come a page at a time (keyset); more are fetched as the cursor nears the end. A list never
-holds more than MAX_ROWS: past that the far end is dropped and fetched again when the cursor goes
-back there. Every few seconds the loaded rows are fetched again, so that what other operators
-saved shows up, and the cursor stays on the same record.
+The list (tui.paged_list.PagedList) holds a window of rows around the cursor, read a page at a time
+in either direction; ctrl+Home / ctrl+End reach the first and last record of the whole result, and
+the header row says where the cursor is (`1,234 of 1,000,000`). Every few seconds the rows held are
+read again, so that what other operators saved shows up, and the cursor stays on the same record.
 """
 
 from __future__ import annotations
@@ -14,9 +14,32 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
-from .common import ConfirmScreen, Plain, StatusLine, call_store, describe, fit_columns, plain, KeyFooter
+from . import keys
+from .common import ConfirmScreen, call_store, describe
+from .paged_list import PagedList
+from .widgets import KeyedInput, KeyFooter, Plain, StatusLine
+
+
+class _Source:
+    """The agenda's rows as filtered when the list was (re)read: the search is fixed here, so a read
+    still on its way when the search changes cannot mix two searches."""
+
+    def __init__(self, agenda: "Agenda", search: str) -> None:
+        self.agenda, self.search = agenda, search
+
+    def fetch(self, after_row, limit, descending):
+        return self.agenda.fetch(self.search, after_row, limit, descending)
+
+    def count(self):
+        return self.agenda.count(self.search)
+
+    def key(self, row):
+        return self.agenda.key(row)
+
+    def cells(self, row):
+        return self.agenda.cells(row)
 
 
 class Agenda(Screen):
@@ -25,11 +48,17 @@ class Agenda(Screen):
     TITLE = "Agenda"
     EXPORT: str | None = None  # the store.excel agenda written by ctrl+o
     COLUMNS: list[tuple[str, int | None]] = []  # (label, width or None for auto)
-    PAGE = 50  # a few screens' worth: painting rows is what a keystroke waits for
-    MAX_ROWS = 300
     REFRESH_SECONDS = 5.0
     CAN_CREATE = True
     CAN_DELETE = True
+    # F1 lists these before the keys of the bindings (an agenda adds its own in AGENDA_HELP)
+    LIST_HELP = [("Type", "Search: the keys go into the field at the top"), ("Enter", "Open the highlighted row"),
+                 ("Up/Down, PgUp/PgDn", "Move in the list"), ("ctrl+Home/ctrl+End", "First / last of the whole list")]
+    AGENDA_HELP: list[tuple[str, str]] = []
+
+    @property
+    def HELP_EXTRA(self) -> list[tuple[str, str]]:  # noqa: N802 (the name every screen's help uses)
+        return self.LIST_HELP + self.AGENDA_HELP
 
     # Keys a scanner cannot type by accident: F-keys, Insert/Delete. Any other key typed on the list
     # goes into the search field (type to search).
@@ -45,21 +74,19 @@ class Agenda(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[Any] = []
-        self.more_after = True  # the database may hold rows after the last loaded one
-        self.more_before = False  # rows before the first loaded one were dropped from the window
-        self._loading = False
-        self._refresh_after = False  # a refresh was asked for while a load was in flight
+        self._refresh_after = False  # a refresh was asked for while a read was on its way
         self._search_timer = None
+        self._said_empty = False
 
     # --- to implement -------------------------------------------------------------------------
-    def fetch(self, search: str, after_row: Any | None, limit: int) -> list[Any]:
-        """Runs in a thread: rows after ``after_row`` (None: from the start)."""
+    def fetch(self, search: str, after_row: Any | None, limit: int, descending: bool = False) -> list[Any]:
+        """Runs in a thread: rows after ``after_row`` (None: from the start); with ``descending``
+        the rows before it, nearest first (None: from the end)."""
         raise NotImplementedError
 
-    def fetch_before(self, search: str, before_row: Any, limit: int) -> list[Any]:
-        """Runs in a thread: rows before ``before_row``, nearest first. Only lists that drop rows need it."""
-        return []
+    def count(self, search: str) -> int:
+        """Runs in a thread: how many rows the search finds (an estimate will do)."""
+        raise NotImplementedError
 
     def key(self, row: Any) -> str:
         raise NotImplementedError
@@ -83,17 +110,21 @@ class Agenda(Screen):
     # --- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Plain(self.TITLE, classes="screen-title", id="title")
-        yield Input(placeholder="Type to search", compact=True, id="search")
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="list")
-        for label, width in self.COLUMNS:
-            table.add_column(label, width=width, key=label)
-        yield table
+        # Enter ends the search as the key arrives and gives the list the focus at once, so that a scan
+        # right behind it (two in one write) goes to the list, which starts a new search with it
+        yield KeyedInput(placeholder="Type to search", compact=True, id="search").set_advances()
+        yield PagedList(self.COLUMNS, id="list")
         yield StatusLine("", id="status")
         yield KeyFooter()
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#list", DataTable)
+    def table(self) -> PagedList:
+        return self.query_one("#list", PagedList)
+
+    @property
+    def rows(self) -> list[Any]:
+        """The rows held now (a window of the whole result)."""
+        return self.table.rows
 
     @property
     def status(self) -> StatusLine:
@@ -109,128 +140,44 @@ class Agenda(Screen):
         self.set_interval(self.REFRESH_SECONDS, self.refresh_rows)
 
     def on_screen_resume(self) -> None:
-        if self.rows or not self._loading:
+        if self.table.loaded:
             self.refresh_rows()
 
     # --- loading --------------------------------------------------------------------------------
     def reload(self) -> None:
         """From the start, as filtered now."""
-        search = self.search_text
-        self._loading = True
-        call_store(self, self.fetch, search, None, self.PAGE, group="agenda", exclusive=True,
-                   done=lambda rows: self._show(rows, keep_key=None, more_after=len(rows) >= self.PAGE,
-                                                more_before=False),
-                   failed=self._failed)
+        t = self.table
+        t.source = _Source(self, self.search_text)
+        t.reset(failed=self._failed)
 
     def refresh_rows(self) -> None:
-        """Fetch the loaded window again and keep the cursor on its record."""
-        if not self.is_attached:
+        """Read the rows held again and keep the cursor on its record."""
+        if not self.is_attached or self.table.source is None:
             return
-        if self._loading:
-            # The load in flight may have read before the change this refresh is for (a deletion
-            # made just now, say): fetch again once it is shown.
+        if not self.table.refresh_rows():
+            # The read on its way may have started before the change this refresh is for (a
+            # deletion made just now, say): read again once it is shown.
             self._refresh_after = True
-            return
-        search = self.search_text
-        first = self.rows[0] if self.rows and self.more_before else None
-        count = max(len(self.rows), self.PAGE)
-        keep = self._cursor_key()
-        self._loading = True
-
-        def fetch_window():
-            if first is None:
-                return self.fetch(search, None, count)
-            before = self.fetch_before(search, first, 1)
-            return before + self.fetch(search, before[0] if before else None, count - len(before))
-
-        call_store(self, fetch_window, group="agenda", exclusive=True,
-                   done=lambda rows: self._show(rows, keep_key=keep, more_after=len(rows) >= count,
-                                                more_before=self.more_before, quiet=True),
-                   failed=self._failed)
 
     def _failed(self, exc: Exception) -> None:
-        self._loading = False
         self._refresh_after = False
         self.status.say(describe(exc), error=True)
 
-    def _cursor_key(self) -> str | None:
-        t = self.table
-        if not self.rows or t.cursor_row < 0 or t.cursor_row >= len(self.rows):
-            return None
-        return self.key(self.rows[t.cursor_row])
-
-    def _show(self, rows: list[Any], *, keep_key: str | None, more_after: bool, more_before: bool,
-              cursor_index: int | None = None, quiet: bool = False) -> None:
-        self._loading = False
+    @on(PagedList.Loaded, "#list")
+    def _loaded(self, event: PagedList.Loaded) -> None:
         if self._refresh_after:
             self._refresh_after = False
             self.call_after_refresh(self.refresh_rows)
-        t = self.table
-        old_index = t.cursor_row
-        new_keys = [self.key(r) for r in rows]
-        if quiet and new_keys == [self.key(r) for r in self.rows] and \
-                [self.cells(r) for r in rows] == [self.cells(r) for r in self.rows]:
-            self.rows, self.more_after, self.more_before = rows, more_after, more_before
-            return
-        scroll_y = t.scroll_y
-        self.rows, self.more_after, self.more_before = rows, more_after, more_before
-        with self.app.batch_update():
-            t.clear()
-            cells = [self.cells(row) for row in rows]
-            for row_cells, key in zip(cells, new_keys):
-                t.add_row(*plain(*row_cells), key=key)
-            fit_columns(t, cells)
-            if cursor_index is None:
-                cursor_index = new_keys.index(keep_key) if keep_key in new_keys else min(max(old_index, 0), len(rows) - 1)
-            if rows:
-                t.move_cursor(row=max(cursor_index, 0), animate=False, scroll=False)
-                t.scroll_to(y=scroll_y, animate=False, immediate=True)
-                t.move_cursor(row=max(cursor_index, 0), animate=False)
-        if not quiet:
-            self.status.say("" if rows else self.empty_text(), bell=False)
+        if not self.table.rows:
+            self.status.say(self.empty_text(), bell=False)
+            self._said_empty = True
+        elif self._said_empty:
+            self.status.say("", bell=False)
+            self._said_empty = False
         self.on_rows_shown()
 
     def on_rows_shown(self) -> None:
         """Hook: the rows on screen changed."""
-
-    @on(DataTable.RowHighlighted, "#list")
-    def _near_edge(self, event: DataTable.RowHighlighted) -> None:
-        if self._loading or not self.rows:
-            return
-        if event.cursor_row >= len(self.rows) - 5 and self.more_after:
-            self._load_after()
-        elif event.cursor_row <= 0 and self.more_before:
-            self._load_before()
-
-    def _load_after(self) -> None:
-        search, last, keep = self.search_text, self.rows[-1], self._cursor_key()
-        self._loading = True
-
-        def done(page):
-            rows = self.rows + page
-            more_before = self.more_before
-            if len(rows) > self.MAX_ROWS:
-                rows = rows[len(rows) - self.MAX_ROWS:]
-                more_before = True
-            self._show(rows, keep_key=keep, more_after=len(page) >= self.PAGE, more_before=more_before, quiet=True)
-
-        call_store(self, self.fetch, search, last, self.PAGE, group="agenda", exclusive=True, done=done,
-                   failed=self._failed)
-
-    def _load_before(self) -> None:
-        search, first, keep = self.search_text, self.rows[0], self._cursor_key()
-        self._loading = True
-
-        def done(page):
-            rows = list(reversed(page)) + self.rows
-            more_after = self.more_after
-            if len(rows) > self.MAX_ROWS:
-                rows = rows[:self.MAX_ROWS]
-                more_after = True
-            self._show(rows, keep_key=keep, more_after=more_after, more_before=len(page) >= self.PAGE, quiet=True)
-
-        call_store(self, self.fetch_before, search, first, self.PAGE, group="agenda", exclusive=True, done=done,
-                   failed=self._failed)
 
     # --- search ---------------------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -260,6 +207,10 @@ class Agenda(Screen):
                                      export_job(self.EXPORT, self.export_filters())))
 
     def check_action(self, action: str, parameters) -> bool | None:
+        from .rights import allowed
+
+        if not allowed(self, action):  # the operator's role may not (store.rights)
+            return False
         if action == "export" and not self.EXPORT:
             return False
         if action == "new" and not self.CAN_CREATE:
@@ -270,21 +221,47 @@ class Agenda(Screen):
 
     def on_key(self, event) -> None:
         """Type to search: a character typed on the list goes into the search field."""
+        # Not "unless the search field has the focus": a key handed to the list just before the focus
+        # moved to the field bubbles up here after the move, and must still be typed. A character
+        # the field itself took never comes here (the field stops it).
         search = self.query_one("#search", Input)
-        if self.focused is search or not event.character or not event.character.isprintable():
+        if event.key in ("enter", "tab") and self.focused is not search and self._routed_at >= 0 \
+                and event.time - self._routed_at < keys.BURST_GAP:
+            # the terminator of a scan whose keys went to the search on their way: the search, not
+            # Enter on the row under the cursor (which would open a record of the previous search)
+            event.stop()
+            event.prevent_default()
+            self._routed_at = -1.0
+            self._new_search = True  # the next key on the list, a scan's in the same write too, starts anew
+            self.table.focus()
+            return
+        if not event.character or not event.character.isprintable():
             return
         if event.character == " ":
             return
         event.stop()
         event.prevent_default()
+        if self._new_search:
+            # the first key typed or scanned on the list since it took the focus starts a new search: a
+            # scan after a scan searches for itself, not for the two run together. The keys after it
+            # (a burst's, still on their way to the list) add to it.
+            self._new_search = False
+            search.value = ""
+        self._routed_at = event.time
         search.focus()
         search.insert_text_at_cursor(event.character)
 
+    _new_search = True
+    _routed_at = -1.0  # when the last key typed on the list went into the search
+
+    def on_descendant_focus(self, event) -> None:
+        if event.widget is self.table:
+            self._new_search = True
+
     # --- actions --------------------------------------------------------------------------------
-    @on(DataTable.RowSelected, "#list")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < len(self.rows):
-            self.open_row(self.rows[event.cursor_row])
+    @on(PagedList.Selected, "#list")
+    def _selected(self, event: PagedList.Selected) -> None:
+        self.open_row(event.row)
 
     def action_new(self) -> None:
         self.new_record()
@@ -300,8 +277,7 @@ class Agenda(Screen):
         self.app.pop_screen()
 
     def current_row(self) -> Any | None:
-        i = self.table.cursor_row
-        return self.rows[i] if self.rows and 0 <= i < len(self.rows) else None
+        return self.table.current()
 
     def action_delete(self) -> None:
         row = self.current_row()
@@ -317,7 +293,8 @@ class Agenda(Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                call_store(self, fn, done=lambda _: (self.status.say("Deleted.", bell=False), self.refresh_rows()),
+                call_store(self, fn, name="delete_row",
+                           done=lambda _: (self.status.say("Deleted.", bell=False), self.refresh_rows()),
                            failed=lambda exc: self.status.say(describe(exc), error=True))
 
         self.app.push_screen(ConfirmScreen(question), answered)

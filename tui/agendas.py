@@ -5,17 +5,28 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from store import catalog
-from store.agendas import document_rows, item_rows, partner_rows, warehouse_rows
+from store.agendas import (
+    count_history,
+    count_items,
+    count_partners,
+    document_rows,
+    history_rows,
+    item_rows,
+    partner_rows,
+    warehouse_rows,
+)
 from store.documents import KINDS, delete_document
-from store.lookups import find_serial, list_serials, stock_levels
+from store.lookups import count_serials, find_serial, list_serials, stock_levels
+from store.models import SerialStatus
 
 from .agenda import Agenda
-from .common import StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain, KeyFooter
+from .common import call_store, describe, fmt_day, fmt_money, fmt_qty
 from .dialogs import ChoiceDialog, RecordForm
-
+from .paged_list import PagedList
+from .widgets import KeyFooter, Plain, StatusLine
 
 _day = fmt_day
 
@@ -25,8 +36,12 @@ class PriceListAgenda(Agenda):
     EXPORT = "items"
     COLUMNS = [("Code", None), ("Name", None), ("SN", 3), ("Unit", None), ("Price", None), ("EAN", None)]
 
-    def fetch(self, search, after_row, limit):
-        return item_rows(search or None, after=after_row.code if after_row else None, limit=limit)
+    def fetch(self, search, after_row, limit, descending=False):
+        return item_rows(search or None, after=after_row.code if after_row else None, limit=limit,
+                         descending=descending)
+
+    def count(self, search):
+        return count_items(search or None)
 
     def key(self, row):
         return row.code
@@ -56,9 +71,15 @@ class DocumentAgenda(Agenda):
     KINDS_SHOWN: tuple[str, ...] = ()
     COLUMNS = [("Number", None), ("Date", 10), ("Partner", None), ("Wh", None), ("Lines", 5), ("Note", None)]
 
-    def fetch(self, search, after_row, limit):
-        return document_rows(self.KINDS_SHOWN, search or None, before_id=after_row.id if after_row else None,
-                             limit=limit)
+    def fetch(self, search, after_row, limit, descending=False):
+        # newest first: "descending" here is towards the newer documents
+        edge = after_row.id if after_row else None
+        if descending:
+            return document_rows(self.KINDS_SHOWN, search or None, after_id=edge, limit=limit, oldest_first=True)
+        return document_rows(self.KINDS_SHOWN, search or None, before_id=edge, limit=limit)
+
+    def count(self, search):
+        return document_rows(self.KINDS_SHOWN, search or None, count=True)
 
     def key(self, row):
         return row.number
@@ -126,9 +147,12 @@ class StockAgenda(Agenda):
     CAN_CREATE = False
     CAN_DELETE = False
 
-    def fetch(self, search, after_row, limit):
+    def fetch(self, search, after_row, limit, descending=False):
         return stock_levels(search=search or None, after=(after_row.item, after_row.warehouse) if after_row else None,
-                            limit=limit)
+                            limit=limit, descending=descending)
+
+    def count(self, search):
+        return stock_levels(search=search or None, count=True)
 
     def key(self, row):
         return f"{row.item}\t{row.warehouse}"
@@ -158,8 +182,12 @@ class WarehouseAgenda(CodeNameAgenda):
     TITLE = "Warehouses"
     EXPORT = "warehouses"
 
-    def fetch(self, search, after_row, limit):
-        return warehouse_rows(search or None, after=after_row.code if after_row else None, limit=limit)
+    def fetch(self, search, after_row, limit, descending=False):
+        return warehouse_rows(search or None, after=after_row.code if after_row else None, limit=limit,
+                              descending=descending)
+
+    def count(self, search):
+        return warehouse_rows(search or None, count=True)
 
     def new_record(self):
         self.app.push_screen(RecordForm("New warehouse", [("code", "Code", ""), ("name", "Name", "")],
@@ -174,8 +202,12 @@ class PartnerAgenda(CodeNameAgenda):
     TITLE = "Partners"
     EXPORT = "partners"
 
-    def fetch(self, search, after_row, limit):
-        return partner_rows(search or None, after=after_row.code if after_row else None, limit=limit)
+    def fetch(self, search, after_row, limit, descending=False):
+        return partner_rows(search or None, after=after_row.code if after_row else None, limit=limit,
+                            descending=descending)
+
+    def count(self, search):
+        return count_partners(search or None)
 
     def new_record(self):
         self.app.push_screen(RecordForm("New partner", [("code", "Code", ""), ("name", "Name", "")],
@@ -190,20 +222,25 @@ STATUSES = [("in_stock", "In stock"), ("issued", "Issued"), (None, "All")]
 
 
 class SerialAgenda(Agenda):
-    """Serials with status, item, warehouse, received by and issued by. Filters: status (F6), item (F7),
-    warehouse (F4), and the serial's beginning typed in the search. Holds a window of rows around the
+    """Serials with status, item, warehouse, received by and issued by, the supplier they came from and
+    the customer they went to. Filters: status (F6), item (F7), warehouse (F4), partner and receipt
+    dates (F8), and the serial's beginning typed in the search. Holds a window of rows around the
     cursor, never the whole list."""
 
     TITLE = "Serial Numbers"
     EXPORT = "serials"
     COLUMNS = [("Serial", None), ("Item", None), ("Status", None), ("Wh", None), ("Received", None),
-               ("Issued", None)]
+               ("Issued", None), ("From", None), ("To", None)]
     CAN_CREATE = False
     BINDINGS = [
         Binding("f6", "cycle_status", "Status", id="serials.status"),
         Binding("f7", "item_filter", "Item", id="serials.item"),
         Binding("f4", "cycle_warehouse", "Warehouse", id="serials.warehouse"),
+        Binding("f8", "trace_filter", "Partner", id="serials.partner"),
     ]
+    TRACE_FIELDS = (("received_from", "Received from (partner)"), ("issued_to", "Issued to (partner)"),
+                    ("received_after", "Received on or after (YYYY-MM-DD)"),
+                    ("received_before", "Received on or before (YYYY-MM-DD)"))
     CAN_DELETE = False
 
     def __init__(self, *, item: str | None = None) -> None:
@@ -212,11 +249,12 @@ class SerialAgenda(Agenda):
         self.item_filter = item
         self.warehouse_filter: str | None = None
         self.warehouses: list[str] = []
+        self.trace: dict = {}  # received_from, issued_to (partner codes), received_after/before (dates)
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_filters()
-        call_store(self, lambda: [w.code for w in warehouse_rows(limit=1000)],
+        call_store(self, lambda: [w.code for w in warehouse_rows(limit=1000)], name="warehouse_codes",
                    done=lambda codes: setattr(self, "warehouses", codes))
 
     def _show_filters(self) -> None:
@@ -225,6 +263,12 @@ class SerialAgenda(Agenda):
             parts.append(self.item_filter)
         if self.warehouse_filter:
             parts.append(self.warehouse_filter)
+        if self.trace.get("received_from"):
+            parts.append(f"from {self.trace['received_from']}")
+        if self.trace.get("issued_to"):
+            parts.append(f"to {self.trace['issued_to']}")
+        if self.trace.get("received_after") or self.trace.get("received_before"):
+            parts.append(f"{_day(self.trace.get('received_after'))}..{_day(self.trace.get('received_before'))}")
         self.query_one("#title", Static).update(f"Serials: {' / '.join(parts)}")
 
     def export_filters(self) -> dict:
@@ -234,15 +278,14 @@ class SerialAgenda(Agenda):
 
     def _filters(self, search):
         return dict(item=self.item_filter, warehouse=self.warehouse_filter, status=STATUSES[self.status_index][0],
-                    prefix=search or None)
+                    prefix=search or None, **self.trace)
 
-    def fetch(self, search, after_row, limit):
+    def fetch(self, search, after_row, limit, descending=False):
         return list_serials(**self._filters(search), after=(after_row.code, after_row.id) if after_row else None,
-                            limit=limit)
+                            limit=limit, descending=descending)
 
-    def fetch_before(self, search, before_row, limit):
-        return list_serials(**self._filters(search), after=(before_row.code, before_row.id), limit=limit,
-                            descending=True)
+    def count(self, search):
+        return count_serials(**self._filters(search))
 
     def key(self, row):
         return str(row.id)
@@ -251,7 +294,8 @@ class SerialAgenda(Agenda):
         status = "in stock" if row.status == "in_stock" else row.status
         received = f"{row.received_by or ''} {_day(row.received_on)}".strip()
         issued = f"{row.issued_by or ''} {_day(row.issued_on)}".strip()
-        return (row.code, row.item, status, row.warehouse or "", received, issued)
+        return (row.code, row.item, status, row.warehouse or "", received, issued, row.received_from or "",
+                row.issued_to or "")
 
     def empty_text(self) -> str:
         return "No serial matches these filters."
@@ -272,23 +316,82 @@ class SerialAgenda(Agenda):
         self.reload()
 
     def action_item_filter(self) -> None:
+        """F7: the item list (type part of the code or name in any case, Enter picks; F8: all items)."""
+        from .code_picker import CodePicker
+
+        def chosen(code):
+            if code is None:
+                return
+            self.item_filter = code or None
+            self._show_filters()
+            self.reload()
+
+        self.app.push_screen(CodePicker("item", self.item_filter or "", none_label="all items"), chosen)
+
+    @staticmethod
+    def _trace_values(v: dict) -> dict:
+        """The filter form's text as list_serials arguments; a date that is not YYYY-MM-DD is refused."""
+        import datetime as dt
+
+        from store.errors import InvalidInput
+
+        out = {}
+        for key in ("received_from", "issued_to"):
+            if (v.get(key) or "").strip():
+                out[key] = v[key].strip()
+        for key in ("received_after", "received_before"):
+            text = (v.get(key) or "").strip()
+            if text:
+                try:
+                    out[key] = dt.date.fromisoformat(text)
+                except ValueError:
+                    raise InvalidInput(f"{text} is not a date; write it as YYYY-MM-DD.", field=key) from None
+        return out
+
+    def action_trace_filter(self) -> None:
         def chosen(v):
             if v is None:
                 return
-            self.item_filter = v.get("item") or None
+            self.trace = self._trace_values(v)
             self._show_filters()
             self.reload()
 
         def check(v):
-            if v["item"]:
-                catalog.get_item(v["item"])
+            values = self._trace_values(v)
+            for key in ("received_from", "issued_to"):
+                if key in values:
+                    catalog.get_partner(values[key])
 
-        self.app.push_screen(RecordForm("Item filter (empty: all items)", [("item", "Item code", self.item_filter or "")],
-                                        check), chosen)
+        fields = [(key, label, _day(self.trace.get(key)) if "received_" in key and key != "received_from"
+                   else self.trace.get(key) or "") for key, label in self.TRACE_FIELDS]
+        self.app.push_screen(RecordForm("Partner and dates (empty: all)", fields, check), chosen)
+
+
+class _Moves:
+    """One serial's movements for the history's list, oldest first, a page at a time."""
+
+    def __init__(self, serial_id: int) -> None:
+        self.serial_id = serial_id
+
+    def fetch(self, after_row, limit, descending):
+        return history_rows(self.serial_id, after=after_row.id if after_row else None, limit=limit,
+                            descending=descending)
+
+    def count(self):
+        return count_history(self.serial_id)
+
+    def key(self, row):
+        return str(row.id)
+
+    def cells(self, m):
+        # the document's date (the business date), not the moment it was saved
+        return (fmt_day(m.date) if m.date else f"{m.at:%Y-%m-%d}", m.document, m.text, m.warehouse, m.partner or "",
+                m.invoice or "", m.operator, m.lot or "", fmt_day(m.expiry) if m.expiry else "")
 
 
 class SerialHistoryScreen(Screen):
-    """One serial: what it is, where it is, and every movement."""
+    """One serial: what it is, where it is, and every movement (a PagedList: any number of them, a
+    window held; ctrl+Home / ctrl+End the first / last; where the cursor is in the header row)."""
 
     TITLE = "Serial history"
     BINDINGS = [Binding("escape", "back", "Back", id="history.back"),
@@ -302,18 +405,21 @@ class SerialHistoryScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Plain(f"Serial {self.code}", classes="screen-title", id="title")
         yield Plain("", id="info")
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="moves")
-        table.add_columns("When", "Document", "Move", "Wh", "By")
-        yield table
+        yield PagedList([("Date", None), ("Document", None), ("Move", None), ("Wh", None), ("Partner", None),
+                         ("Invoice", None), ("By", None), ("Lot", None), ("Expiry", None)], id="moves")
         yield StatusLine("", id="status")
         yield KeyFooter()
 
+    @property
+    def table(self) -> PagedList:
+        return self.query_one("#moves", PagedList)
+
     def on_mount(self) -> None:
-        self.query_one("#moves").focus()
+        self.table.focus()
         self.action_reload()
 
     def action_reload(self) -> None:
-        call_store(self, find_serial, self.code, done=self._show,
+        call_store(self, find_serial, self.code, history=False, done=self._show,
                    failed=lambda e: self.query_one(StatusLine).say(describe(e), error=True))
 
     def _show(self, found) -> None:
@@ -323,18 +429,20 @@ class SerialHistoryScreen(Screen):
             self.query_one("#info", Static).update("Unknown serial.")
             return
         s = found[0]
-        where = f"in stock in {s.warehouse}" if s.status == "in_stock" else (
-            f"issued from {s.warehouse}" if s.status == "issued" else "not in stock (receipt deleted)")
+        where = SerialStatus(s.status).where(s.warehouse)
         self.query_one("#info", Static).update(f"{s.item} {s.item_name}\n{where}")
-        t = self.query_one("#moves", DataTable)
-        t.clear()
-        for m in s.history:
-            label = {0: m.label, 1: f"{m.label} (undone)", 2: "undo"}.get(m.state, m.label)
-            t.add_row(*plain(f"{m.at:%Y-%m-%d %H:%M}", m.document, label,
-                      m.warehouse, m.operator))
+        t = self.table
+        if isinstance(t.source, _Moves) and t.source.serial_id == s.id and t.loaded:
+            t.refresh_rows()  # F5: the cursor stays on its movement
+        else:
+            t.source = _Moves(s.id)
+            t.reset(failed=lambda e: self.query_one(StatusLine).say(describe(e), error=True))
         if len(found) > 1:
             others = ", ".join(f.item for f in found[1:])
             self.query_one(StatusLine).say(f"This serial also exists for: {others}", bell=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+from .counts import StockCountAgenda  # noqa: E402,F401  (issue 15: tui/counts.py; opened by name from tui.app)

@@ -16,11 +16,15 @@ class SerialStockCommands(Provider):
         app = self.app
         for i, (name, _) in enumerate(AGENDAS):
             yield f"Open {name}", partial(app.open_agenda, i), f"The {name} agenda"
+        from .rights import document_action, may
+
         for kind, title in NEW_DOCUMENTS:
-            yield f"New {title}", partial(app.new_document, kind), "Create a document"
-        yield "Lookup a serial, item or EAN (F2)", app.action_lookup, "Where is this unit?"
-        yield "Import items and documents from Excel", app.action_import_excel, "All or nothing, every problem listed"
-        yield "Keys of this screen (F1)", app.action_help, "What every key does here"
+            if may(app, document_action(kind, False)):  # only what the operator's role may do
+                yield f"New {title}", partial(app.new_document, kind), "Create a document"
+        yield f"Lookup a serial, item or EAN ({app.key_of('app.lookup', 'F2')})", app.action_lookup, "Where is this unit?"
+        if may(app, "import"):
+            yield "Import items and documents from Excel", app.action_import_excel, "All or nothing, every problem listed"
+        yield f"Keys of this screen ({app.help_key()})", app.action_help, "What every key does here"
         yield "Menu", app.action_menu, "Back to the menu of agendas"
 
     async def discover(self) -> Hits:

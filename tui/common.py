@@ -1,9 +1,10 @@
-"""Pieces every screen uses: store calls in thread workers, a status line, confirm and help dialogs."""
+"""Pieces every screen uses: store calls in thread workers and what a failure says, the dialogs for
+refusals (ctrl+l), questions and help, and the formatting of quantities, prices, days and table cells.
+The widgets several screens share are in tui.widgets."""
 
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any, Callable
 
 from rich.text import Text
@@ -11,108 +12,191 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
 
+from .widgets import FitLabel, Plain
 
 
 @contextlib.contextmanager
 def store_connection(app):
     """A database connection for the calling thread worker, once the app has its database: the app
-    opens it after the first screen is painted (SerialStockApp.url), so a call made before waits."""
+    opens it after the first screen is painted (SerialStockApp.url), so a call made before waits. The
+    store acts for the app's user meanwhile (store.rights)."""
     wait = getattr(app, "wait_for_database", None)
     if wait is not None:
         wait()
     from store.db import db
+    from store.rights import acting
 
-    with db.connection_context():
+    with db.connection_context(), acting(getattr(app, "acting", None)):  # the store refuses what the role may not
         yield
 
 
 def call_store(node, fn: Callable, *args, done: Callable[[Any], None] | None = None,
                failed: Callable[[Exception], None] | None = None, group: str = "db",
-               exclusive: bool = False, **kwargs):
+               exclusive: bool = False, name: str | None = None, **kwargs):
     """Run a store function in a thread worker (its own connection) and hand the result back on the
-    event loop: ``done(result)``, or ``failed(error)`` for a Refusal or a database error."""
+    event loop: ``done(result)``, or ``failed(error)`` for a Refusal or a database error. The worker
+    is called ``name``, by default the function's own name (give one for a lambda); a store function's
+    own ``name`` argument is therefore passed by position."""
+
+    app = node.app
 
     def job():
         try:
-            with store_connection(node.app):
+            with store_connection(app):
                 result = fn(*args, **kwargs)
         except Exception as exc:  # shown to the operator; nothing was saved
+            if kind_of(exc) == "internal":
+                log_error(exc)  # here, in the thread, with its whole traceback
             if failed is not None:
-                node.app.call_from_thread(failed, exc)
+                app.call_from_thread(_deliver, node, failed, exc)
             else:
-                node.app.call_from_thread(node.app.notify, describe(exc), severity="error", timeout=8)
+                app.call_from_thread(app.notify, describe(exc), severity="error", timeout=8)
             return
         if done is not None:
-            node.app.call_from_thread(done, result)
+            app.call_from_thread(_deliver, node, done, result)
 
-    return node.run_worker(job, thread=True, group=group, exclusive=exclusive)
+    if name is None:
+        name = getattr(fn, "__name__", "") or repr(fn)
+    return node.run_worker(job, name=name, thread=True, group=group, exclusive=exclusive)
+
+
+def _gone(node) -> bool:
+    """True when the screen that asked is no longer on the app's screen stack (dismissed while its
+    worker ran): its widgets are being removed, so a query on it would fail."""
+    from textual.screen import Screen
+
+    app = node.app
+    if node is app:
+        return False
+    if not node.is_attached:
+        return True
+    try:
+        screen = node if isinstance(node, Screen) else node.screen
+    except Exception:
+        return True
+    return screen not in app.screen_stack
+
+
+def _deliver(node, callback: Callable[[Any], None], value) -> None:
+    """Hand a worker's result to its callback on the event loop. When the asking screen was closed
+    meanwhile, the callback still runs (it may tell the app something), but a missing widget of the
+    closed screen is no error: nobody is looking at it."""
+    from textual.css.query import NoMatches
+
+    if not _gone(node):
+        callback(value)
+        return
+    try:
+        callback(value)
+    except NoMatches:
+        pass
+
+
+def kind_of(exc: BaseException) -> str:
+    """"refusal" (the store said no, and why), "database" (the database cannot be reached or used
+    now: nothing changed, the screen keeps what it shows) or "internal" (a fault of the program)."""
+    import peewee
+
+    from store.errors import DatabaseError, Refusal
+
+    if isinstance(exc, Refusal):
+        return "refusal"
+    if isinstance(exc, (DatabaseError, peewee.OperationalError, peewee.InterfaceError, ConnectionError,
+                        TimeoutError)):
+        return "database"
+    return "internal"
+
+
+def log_path():
+    """Where internal errors are written: $XDG_STATE_HOME/serialstock/serialstock.log (default
+    ~/.local/state/serialstock/serialstock.log)."""
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "serialstock" / "serialstock.log"
+
+
+def log_error(exc: BaseException) -> str:
+    """Append the error and its traceback to the log file once; returns the file's path (or why not)."""
+    import datetime as dt
+    import traceback
+
+    path = log_path()
+    if getattr(exc, "_serialstock_logged", None):
+        return exc._serialstock_logged
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"--- {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+            f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        where = str(path)
+    except OSError as err:
+        where = f"not logged: {err.strerror or err}"
+    try:
+        exc._serialstock_logged = where
+    except AttributeError:
+        pass
+    return where
 
 
 def describe(exc: Exception) -> str:
-    from store.errors import Refusal
-
-    if isinstance(exc, Refusal):
+    """The sentence for the status line: a refusal as the store said it; a database that cannot be
+    reached says so; anything else is an internal error, written with its traceback to the log file."""
+    kind = kind_of(exc)
+    if kind == "refusal":
         return str(exc)
-    return f"Database error: {exc}"
+    if kind == "database":
+        return f"Database unreachable, nothing changed: {exc}. Try again (F5) once it is back."
+    where = log_error(exc)
+    return f"Internal error ({type(exc).__name__}: {exc}); details in {where}"
 
 
-class KeyFooter(Footer):
-    """The keys of the screen, compact: a 20-column handheld shows two or three. The command palette
-    (ctrl+p) is listed in F1 help instead of taking a footer slot."""
+class MessagesScreen(ModalScreen[None]):
+    """ctrl+l: the refusals said on the screen underneath, newest first, wrapped to be read whole at
+    any width, scrolled by keys."""
 
-    def __init__(self) -> None:
-        super().__init__(show_command_palette=False, compact=True)
-
-
-class Plain(Static):
-    """Text shown as it is: item names and serials are data, not markup."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("markup", False)
-        super().__init__(*args, **kwargs)
-
-
-class StatusLine(Plain):
-    """One line for the last message: never a dialog between scans. Refusals are marked with '!'
-    (not by colour alone) and ring the bell. A refusal stays for a moment even if a good scan follows
-    at once, so that a burst of scans cannot wipe it before it is read; refusals in a row are counted."""
-
+    BINDINGS = [Binding("escape,ctrl+l", "close", "Close", id="messages.close"),
+                Binding("ctrl+w", "write", "Write to a file", id="messages.write")]
     DEFAULT_CSS = """
-    StatusLine { height: auto; max-height: 6; width: 1fr; padding: 0 1; }
-    StatusLine.-error { background: $error 30%; text-style: bold; }
-    StatusLine.-ok { background: $success 20%; }
+    MessagesScreen { align: center middle; }
+    MessagesScreen > VerticalScroll { width: 100%; max-width: 80; height: 100%; border: round $warning;
+                                      background: $surface; padding: 0 1; }
+    MessagesScreen .keys { color: $text-muted; }
     """
-    HOLD_SECONDS = 3.0
 
-    _error_at = 0.0
-    _errors = 0
+    EARLIER = 50  # refusals of other screens shown below this screen's own
 
-    def say(self, text: str, *, error: bool = False, bell: bool = True, minor: bool = False) -> None:
-        """``minor``: routine news (a serial added) that must not wipe a refusal shown a moment ago."""
-        now = time.monotonic()
-        held = now - self._error_at < self.HOLD_SECONDS
-        if minor and not error and held:
-            return  # keep the refusal on screen; the good news is in the count
-        if error:
-            self._errors = self._errors + 1 if held and bell else 1
-            self._error_at = now
-            shown = f"! {text}" if self._errors == 1 else f"! ({self._errors} refused) {text}"
-        else:
-            self._errors = 0
-            self._error_at = 0.0
-            shown = text
-        self.set_class(error, "-error")
-        self.set_class(not error and bool(text), "-ok")
-        self.update(shown)
-        if error and bell:
-            self.app.bell()
+    def __init__(self, title: str, messages: list[str], earlier: list[str] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.messages = list(reversed(messages))
+        self.earlier = list(reversed(earlier or []))
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="messages"):
+            n = len(self.messages)  # the count stays in view however narrow: the screen's name gives way
+            yield FitLabel(f"Refused on {self.title_text}: {n}", f"Refused here: {n}", f"Refused: {n}",
+                           classes="screen-title")
+            yield Plain("\n".join(f"! {m}" for m in self.messages) or "Nothing was refused here.", id="list")
+            if self.earlier:
+                yield Plain("Earlier, on other screens:", classes="keys")
+                yield Plain("\n".join(f"! {m}" for m in self.earlier), id="earlier")
+            yield Plain("Up/Down/PgUp/PgDn scroll, Esc closes", classes="keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#messages").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A question answered by y or n (Esc = no). Not by Enter, and not by a key that comes in a burst:
-    a scanner's burst must never answer a question."""
+    """A question answered by y or n (Esc = no). Not by Enter, and not by a scan: a key is taken as
+    the answer only once no other key follows it within a scanner's pace, so a scanned code holding a
+    y or an n answers nothing; the app rings the bell and names the scan instead (key_not_used)."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -124,54 +208,67 @@ class ConfirmScreen(ModalScreen[bool]):
                                padding: 0 1; background: $surface; }
     ConfirmScreen .keys { color: $text-muted; }
     """
-    BURST_SECONDS = 0.05  # a scanner types faster than this; a person does not
+    KEYS_TEXT = "y: yes   n/Esc: no"
+    TITLE = "Question"  # F1's and ctrl+l's name for it
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, keys_text: str | None = None) -> None:
         super().__init__()
         self.question = question
-        self._last_key = 0.0
-        self._in_burst = False
+        self.keys_text = keys_text or self.KEYS_TEXT
+        from .keys import KeyGuard
+
+        self._guard = KeyGuard()
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(self.question, id="question")
-            yield Plain("y: yes   n/Esc: no", classes="keys")
+            yield Plain(self.keys_text, classes="keys")
 
     def on_key(self, event) -> None:
         # runs before the bindings are looked up (they are checked once the key has bubbled up)
-        now = time.monotonic()
-        self._in_burst = now - self._last_key < self.BURST_SECONDS
-        self._last_key = now
+        if event.key == "escape":
+            return  # Esc comes alone (the terminal has already told it from a sequence)
+        binding = self.active_bindings.get(event.key)
+        action = None
+        if binding is not None and binding.node is self:
+            action = lambda: self.run_action(binding.binding.action)  # noqa: E731
+        self._guard.key(self, event, action)
 
     def action_answer(self, yes: bool) -> None:
-        if yes and self._in_burst:
-            return
         self.dismiss(yes)
 
 
 class HelpScreen(ModalScreen[None]):
     """F1: the keys of the screen underneath, as they are bound now."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss_help", "Close", id="help.close")]
+    # not q: a scan starting with q would close it and lose the rest
+    BINDINGS = [Binding("escape,f1", "dismiss_help", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 95%; max-width: 70; height: 90%; border: thick $primary; background: $surface;
                                   padding: 0 1; }
     """
 
-    def __init__(self, title: str, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, keys: list[tuple[str, str]], common: list[tuple[str, str]] | None = None) -> None:
+        """``common``: the app's own keys as bound now (the app's help passes them, remapped or not)."""
         super().__init__()
         self.title_text = title
         self.keys = keys
+        self.common = common
 
     def compose(self) -> ComposeResult:
-        common = [("F2", "Lookup a serial, item or EAN"), ("F9", "Back to the menu"),
-                  ("ctrl+p", "Command palette: every agenda and action"), ("ctrl+q", "Quit")]
+        common = self.common if self.common is not None else [
+            ("F2", "Lookup a serial, item or EAN"), ("F9", "Back to the menu"),
+            ("ctrl+l", "The refusals said here (and earlier), whole"),
+            ("ctrl+p", "Command palette: every agenda and action"), ("ctrl+q", "Quit")]
         lines = [f"{key}: {desc}" for key, desc in self.keys + common]
         with VerticalScroll():
             yield Plain(f"Keys: {self.title_text}", classes="screen-title")
             yield Plain("\n".join(lines), id="keys")
             yield Plain("Esc closes", classes="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

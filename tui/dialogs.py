@@ -10,25 +10,43 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from store import catalog
 from store.agendas import ItemRow, item_rows, warehouse_rows
 from store.documents import check_quantity
+from store.errors import Refusal
 from store.serials import generate_serials, split_serials
 
-from .common import StatusLine, call_store, describe, Plain
+from .common import ConfirmScreen, call_store, describe
+from .widgets import FitLabel, KeyedInput, Plain, StatusLine, TypedInput
 
-FORM_CSS = """
-{name} {{ align: center middle; }}
-{name} > VerticalScroll {{ width: 100%; max-width: 70; height: auto; max-height: 100%; border: round $primary;
-                          background: $surface; padding: 0 1; }}
-{name} Label {{ color: $text-muted; }}
-{name} .keys {{ color: $text-muted; }}
-"""
+
+# A line quantity above this asks "is that right?" before it is taken (a scan into the Quantity
+# field, or a double-typed key, would otherwise make a line of thousands). Site setting:
+# SERIALSTOCK_QUANTITY_CONFIRM (a whole number; 0 asks never), else the settings file's quantity_confirm.
+def quantity_confirm_limit() -> int:
+    from serialstock.settings import quantity_confirm_limit
+
+    return quantity_confirm_limit()
+
+
+class FormScreen(ModalScreen[ScreenResultType]):
+    """A form over the screen underneath: its fields in a VerticalScroll, centred and framed, at most 70
+    columns wide and as tall as they are (the whole screen at most); labels and the keys line muted.
+    A form's own DEFAULT_CSS sets only what differs (a list's height, a progress bar)."""
+
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    FormScreen > VerticalScroll { width: 100%; max-width: 70; height: auto; max-height: 100%; border: round $primary;
+                                  background: $surface; padding: 0 1; }
+    FormScreen Label { color: $text-muted; }
+    FormScreen .keys { color: $text-muted; }
+    """
 
 
 @dataclass
@@ -38,14 +56,59 @@ class LineResult:
     price: Decimal | None
 
 
-class LineDialog(ModalScreen[LineResult | None]):
+class StateCheckbox(Checkbox):
+    """A checkbox that says its state in words ("[x] ... yes" / "[ ] ... no"), not by colour alone;
+    ``short``: the label used when the whole one and its state do not fit the width (a handheld)."""
+
+    BUTTON_CELLS = 4  # "▐X▌ " before the label
+
+    def __init__(self, label: str, value: bool = False, *, short: str | None = None, **kwargs) -> None:
+        self.base_label = label
+        self.short_label = short or label
+        self._fits = True
+        super().__init__(self._text(label, value), value, **kwargs)
+
+    @staticmethod
+    def _text(label: str, value: bool) -> str:
+        return f"{label}: {'yes' if value else 'no'}"
+
+    def _label_now(self) -> str:
+        return self._text(self.base_label if self._fits else self.short_label, self.value)
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.label = self._label_now()
+
+    def on_resize(self) -> None:
+        # the room its container gives it (its own width follows its label)
+        width = self.parent.scrollable_content_region.width if self.parent is not None else 0
+        if width > 0:
+            self._fits = len(self._text(self.base_label, True)) + self.BUTTON_CELLS <= width
+            self.label = self._label_now()
+
+
+class FormCheckbox(StateCheckbox):
+    """A checkbox among a form's fields: Space ticks it, Enter is the form's Enter (next field, or
+    save on the last), as in the text fields around it."""
+
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False, id="checkbox.toggle"),
+                Binding("enter", "entered", "Next", show=False, id="checkbox.next")]
+
+    @dataclass
+    class Entered(Message):
+        checkbox: "FormCheckbox"
+
+    def action_entered(self) -> None:
+        self.post_message(self.Entered(self))
+
+
+class LineDialog(FormScreen[LineResult | None]):
     """Item (code, EAN scan, or a part of the name) and quantity for a document line."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="line.cancel"),
-                Binding("f10", "accept", "OK", id="line.ok")]
-    DEFAULT_CSS = FORM_CSS.format(name="LineDialog") + """
-    LineDialog OptionList { height: auto; max-height: 6; }
-    """
+                Binding("f10", "accept", "OK", id="line.ok"),
+                Binding("f4", "pick_item", "Items", id="line.items")]
+    DEFAULT_CSS = "LineDialog OptionList { height: auto; max-height: 6; }"
 
     def __init__(self, *, item: ItemRow | None = None, quantity: Decimal | None = None,
                  price: Decimal | None = None, title: str = "Line") -> None:
@@ -59,16 +122,24 @@ class LineDialog(ModalScreen[LineResult | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Plain(self.title_text, classes="screen-title")
-            yield Label("Item: code, EAN or name")
-            yield Input(self.item.code if self.item else "", compact=True, id="item")
+            yield FitLabel("Item: code, EAN or name", "Item code or EAN", "Item")
+            item = KeyedInput(self.item.code if self.item else "", compact=True, id="item")
+            item.holds_keys = True  # what follows the item's scan is its quantity: it waits for that field
+            item.scan_replaces = True  # a scan after typed text is the scan alone
+            yield item
             yield OptionList(id="matches")
             yield Plain(self._item_text(), id="item-name")
             yield Label("Quantity")
-            yield Input("" if self.quantity is None else str(self.quantity), compact=True, id="qty")
-            yield Label("Unit price (empty: the item's)")
-            yield Input("" if self.price is None else str(self.price), compact=True, id="price")
+            qty = TypedInput("" if self.quantity is None else str(self.quantity), compact=True, id="qty")
+            qty.tab_advances = True
+            qty.holds_keys = True  # Enter closes the form: serials scanned next belong to the serial entry
+            yield qty
+            yield FitLabel("Unit price (empty: the item's)", "Unit price")
+            price = TypedInput("" if self.price is None else str(self.price), compact=True, id="price")
+            price.holds_keys = True
+            yield price
             yield StatusLine("", id="status")
-            yield Plain("Enter: next  F10: OK  Esc: cancel", classes="keys")
+            yield Plain("Enter: next  F4: items  F10: OK  Esc: cancel", classes="keys")
 
     def _item_text(self) -> str:
         if not self.item:
@@ -83,6 +154,7 @@ class LineDialog(ModalScreen[LineResult | None]):
     def _find_item(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
+            self.app.release_keys()
             return
 
         def find():
@@ -91,9 +163,14 @@ class LineDialog(ModalScreen[LineResult | None]):
                 return [ItemRow(item.id, item.code, item.name, item.unit, item.ean, item.price, item.tracked)]
             return item_rows(text, limit=20)
 
-        call_store(self, find, done=self._found, failed=lambda e: self.query_one(StatusLine).say(describe(e), error=True))
+        def failed(exc):
+            self.app.release_keys()
+            self.query_one(StatusLine).say(describe(exc), error=True)
+
+        call_store(self, find, name="find_item", done=self._found, failed=failed)
 
     def _found(self, rows: list[ItemRow]) -> None:
+        self.call_after_refresh(self.app.release_keys)  # the focus moves below; held keys follow it
         status = self.query_one(StatusLine)
         matches = self.query_one("#matches", OptionList)
         if not rows:
@@ -101,6 +178,13 @@ class LineDialog(ModalScreen[LineResult | None]):
             return
         if len(rows) == 1:
             self._choose(rows[0])
+            return
+        if len(rows) >= 20:  # more than a short list: the list of every match, by key
+            from .code_picker import CodePicker
+
+            field = self.query_one("#item", Input)
+            self.app.push_screen(CodePicker("item", field.value.strip()),
+                                 lambda code: code and self._find_item(Input.Submitted(field, code)))
             return
         self.matches = rows
         matches.clear_options()
@@ -113,6 +197,21 @@ class LineDialog(ModalScreen[LineResult | None]):
     @on(OptionList.OptionSelected, "#matches")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self._choose(self.matches[int(event.option.id)])
+
+    def action_pick_item(self) -> None:
+        """F4: every item in a list; type part of the code or name in any case, Enter picks."""
+        from .code_picker import CodePicker
+
+        field = self.query_one("#item", Input)
+
+        def picked(code):
+            if code:
+                field.value = code
+                self._find_item(Input.Submitted(field, code))
+            else:
+                field.focus()
+
+        self.app.push_screen(CodePicker("item", ""), picked)
 
     def _choose(self, item: ItemRow) -> None:
         self.item = item
@@ -129,32 +228,57 @@ class LineDialog(ModalScreen[LineResult | None]):
     def _qty_done(self, event: Input.Submitted) -> None:
         self.action_accept()
 
+    @on(TypedInput.BurstRefused)
+    def _burst_refused(self, event: TypedInput.BurstRefused) -> None:
+        self.app.release_keys()
+        what = "quantity" if event.input.id == "qty" else "price"
+        self.query_one(StatusLine).say(f"{event.text!r} came as a scan, not typed: not taken as the {what}. "
+                                       f"Type the {what}.", error=True)
+
     @on(Input.Submitted, "#price")
     def _price_done(self, event: Input.Submitted) -> None:
         self.action_accept()
 
     def action_accept(self) -> None:
+        if not self._accept():
+            self.app.release_keys()  # the form stays: keys held for the next screen come back here
+
+    def _accept(self) -> bool:
+        """Close the form with the line (True), or say what is wrong and stay (False)."""
         status = self.query_one(StatusLine)
         if self.item is None or self.query_one("#item", Input).value.strip() != self.item.code:
             status.say("Choose the item first: type its code, scan its EAN, or part of its name, then Enter.",
                        error=True)
             self.query_one("#item", Input).focus()
-            return
+            return False
         try:
             qty = catalog.clean_decimal(self.query_one("#qty", Input).value, "quantity", places=3, minimum=None)
             check_quantity(self.item.code, self.item.tracked, qty)
         except Exception as exc:
-            status.say(describe(exc) if "quantity" in describe(exc).lower() else "The quantity must be a number.",
-                       error=True)
+            about_quantity = isinstance(exc, Refusal) and exc.field == "quantity"
+            status.say(describe(exc) if about_quantity else "The quantity must be a number.", error=True)
             self.query_one("#qty", Input).focus()
-            return
+            return False
         price_text = self.query_one("#price", Input).value.strip()
         try:
             price = catalog.clean_decimal(price_text, "price") if price_text else None
         except Exception as exc:
             status.say(describe(exc), error=True)
-            return
+            return False
+        limit = quantity_confirm_limit()
+        if limit and qty > limit and qty != self.quantity:
+            def answered(yes):
+                if yes:
+                    self.dismiss(LineResult(self.item, qty, price))
+                else:
+                    self.query_one("#qty", Input).focus()
+
+            self.app.push_screen(ConfirmScreen(f"A quantity of {qty:,} {self.item.unit} of {self.item.code}: "
+                                               f"more than {limit:,}. Is that right?",
+                                               "y: yes, keep it   n/Esc: change it"), answered)
+            return True
         self.dismiss(LineResult(self.item, qty, price))
+        return True
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -170,13 +294,13 @@ class HeaderResult:
     generate_movement: bool | None
 
 
-class HeaderDialog(ModalScreen[HeaderResult | None]):
+class HeaderDialog(FormScreen[HeaderResult | None]):
     """Warehouse (and destination for a transfer), partner, date, note, and for invoices the
     'generate stock movement' setting."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="header.cancel"),
-                Binding("f10", "accept", "OK", id="header.ok")]
-    DEFAULT_CSS = FORM_CSS.format(name="HeaderDialog")
+                Binding("f10", "accept", "OK", id="header.ok"),
+                Binding("f4", "pick", "List", id="header.list")]
 
     def __init__(self, kind: str, current: HeaderResult, *, locked: bool = False) -> None:
         super().__init__()
@@ -196,19 +320,28 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
                 yield Label("To warehouse")
                 yield Select([], compact=True, allow_blank=True, prompt="(choose)", id="to_warehouse")
             if self.kind != "transfer":
-                yield Label("Partner code")
-                yield Input(c.partner or "", compact=True, id="partner")
-            yield Label("Date (YYYY-MM-DD)")
-            yield Input(c.date.isoformat(), compact=True, id="date")
+                yield FitLabel("Partner (type part of its code or name, Enter)", "Partner: code or name", "Partner")
+                yield KeyedInput(c.partner or "", compact=True, id="partner")
+            yield FitLabel("Date (YYYY-MM-DD)", "Date YYYY-MM-DD", "Date")
+            yield KeyedInput(c.date.isoformat(), compact=True, id="date").set_advances()
             yield Label("Note")
-            yield Input(c.note, compact=True, id="note")
+            # the last field of a receipt's header: Enter there accepts the form (F10)
+            yield KeyedInput(c.note, compact=True, id="note").set_advances(c.generate_movement is not None)
             if c.generate_movement is not None:
-                yield Checkbox("Generate stock movement", c.generate_movement, compact=True, id="movement")
+                yield StateCheckbox("Generate stock movement", c.generate_movement, short="Moves", compact=True,
+                                 id="movement")
             yield StatusLine("", id="status")
-            yield Plain("Tab: next field  F10: OK  Esc: cancel", classes="keys")
+            yield Plain("Tab: next field  F4: list  F10: OK  Esc: cancel", classes="keys")
 
     def on_mount(self) -> None:
+        self.query_one("#warehouse", Select).focus()
         call_store(self, warehouse_rows, limit=1000, done=self._warehouses)
+
+    @on(Input.Submitted, "#note")
+    def _note_done(self, event: Input.Submitted) -> None:
+        if not event.input.advances:
+            self.action_accept()
+
 
     def _warehouses(self, rows) -> None:
         options = [(f"{r.code} {r.name}", r.code) for r in rows]
@@ -222,6 +355,43 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
             if self.current.to_warehouse:
                 to.value = self.current.to_warehouse
         wh.focus()
+
+    @on(Input.Submitted, "#partner")
+    def _partner_done(self, event: Input.Submitted) -> None:
+        """Enter in the partner field: a code typed whole is taken; anything else opens the list."""
+        if not event.value.strip():
+            self.focus_next()
+            return
+        self._pick_into(self.query_one("#partner", Input), "partner", pick_single=True)
+
+    def action_pick(self) -> None:
+        """F4: the list for the field with the focus (partner or warehouse)."""
+        field = self.focused
+        if isinstance(field, Input) and field.id == "partner":
+            self._pick_into(field, "partner")
+        elif isinstance(field, Select) and field.id in ("warehouse", "to_warehouse"):
+            self._pick_into(field, "warehouse")
+
+    def _pick_into(self, field, kind: str, *, pick_single: bool = False) -> None:
+        from .code_picker import CodePicker
+
+        text = field.value.strip() if pick_single else ""  # F4: the whole list, typing starts afresh
+
+        def picked(code):
+            if not code:
+                field.focus()
+                return
+            field.value = code
+            if isinstance(field, Select):
+                field.focus()
+                return
+            # on to the field after this one; after the refresh, as the screen gives its focus back to the
+            # field it had (this one) when the list closes
+            chain = self.focus_chain
+            after = chain[chain.index(field) + 1] if field in chain and chain.index(field) + 1 < len(chain) else field
+            self.call_after_refresh(after.focus)
+
+        self.app.push_screen(CodePicker(kind, text, pick_single=pick_single), picked)
 
     def action_accept(self) -> None:
         status = self.query_one(StatusLine)
@@ -251,12 +421,14 @@ class HeaderDialog(ModalScreen[HeaderResult | None]):
         self.dismiss(None)
 
 
-class RecordForm(ModalScreen[dict | None]):
+class RecordForm(FormScreen[dict | None]):
     """Fields of a simple record (an item, a warehouse, a partner), saved by ``save(values)`` in a worker."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
                 Binding("f10", "accept", "Save", id="form.save")]
-    DEFAULT_CSS = FORM_CSS.format(name="RecordForm")
+
+    SHORT = {"Track serial numbers": "SN"}  # a checkbox's label on a handheld (the Price List's column)
+    HELP_EXTRA = [("Enter", "Next field; on the last one, save"), ("Space", "Tick or untick the checkbox")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, object]], save) -> None:
         """fields: (key, label, initial value; a bool makes a checkbox)."""
@@ -270,10 +442,13 @@ class RecordForm(ModalScreen[dict | None]):
             yield Plain(self.title_text, classes="screen-title")
             for key, label, initial in self.fields:
                 if isinstance(initial, bool):
-                    yield Checkbox(label, initial, compact=True, id=f"f-{key}")
+                    yield FormCheckbox(label, initial, short=self.SHORT.get(label), compact=True, id=f"f-{key}")
                 else:
                     yield Label(label)
-                    yield Input("" if initial is None else str(initial), compact=True, id=f"f-{key}")
+                    # a value already there is selected as the field takes the focus: typing replaces it
+                    # (`pcs`, `0`), as in the line form's quantity
+                    yield KeyedInput("" if initial is None else str(initial), compact=True, id=f"f-{key}",
+                                     select_on_focus=bool(initial)).set_advances(key != self.fields[-1][0])
             yield StatusLine("", id="status")
             yield Plain("Enter: next  F10: save  Esc: cancel", classes="keys")
 
@@ -282,10 +457,18 @@ class RecordForm(ModalScreen[dict | None]):
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        i = inputs.index(event.input)
-        if i + 1 < len(inputs):
-            inputs[i + 1].focus()
+        self._after(event.input)
+
+    @on(FormCheckbox.Entered)
+    def _checkbox_entered(self, event: FormCheckbox.Entered) -> None:
+        self._after(event.checkbox)
+
+    def _after(self, field) -> None:
+        """Enter in a field: the next field (a checkbox too, so that it is seen), or save on the last."""
+        fields = [self.query_one(f"#f-{key}") for key, _, _ in self.fields]
+        i = fields.index(field)
+        if i + 1 < len(fields):
+            fields[i + 1].focus()
         else:
             self.action_accept()
 
@@ -294,19 +477,19 @@ class RecordForm(ModalScreen[dict | None]):
         for key, _, initial in self.fields:
             w = self.query_one(f"#f-{key}")
             values[key] = w.value if isinstance(w, Checkbox) else w.value.strip()
-        call_store(self, self.save, values, done=lambda _: self.dismiss(values),
+        call_store(self, self.save, values, name=f"save {self.title_text}", done=lambda _: self.dismiss(values),
                    failed=lambda exc: self.query_one(StatusLine).say(describe(exc), error=True))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class PasteDialog(ModalScreen[list[str] | None]):
+class PasteDialog(FormScreen[list[str] | None]):
     """Paste (or type) many serials at once: one per line, or separated by commas or semicolons."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="paste.cancel"),
                 Binding("f10", "accept", "Add", id="paste.add")]
-    DEFAULT_CSS = FORM_CSS.format(name="PasteDialog") + "PasteDialog TextArea { height: 8; }"
+    DEFAULT_CSS = "PasteDialog TextArea { height: 8; }"
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -324,12 +507,11 @@ class PasteDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-class GenerateDialog(ModalScreen[list[str] | None]):
+class GenerateDialog(FormScreen[list[str] | None]):
     """A run of serials from a first one: its last group of digits counts up, padding kept."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="generate.cancel"),
                 Binding("f10", "accept", "Generate", id="generate.ok")]
-    DEFAULT_CSS = FORM_CSS.format(name="GenerateDialog")
 
     def __init__(self, count: int) -> None:
         super().__init__()
@@ -339,9 +521,11 @@ class GenerateDialog(ModalScreen[list[str] | None]):
         with VerticalScroll():
             yield Plain("Generate serials", classes="screen-title")
             yield Label("First serial")
-            yield Input(compact=True, id="first", placeholder="SN-0001")
+            first = KeyedInput(compact=True, id="first", placeholder="SN-0001")
+            first.advances = True
+            yield first
             yield Label("How many")
-            yield Input(str(max(self.count, 1)), compact=True, id="count")
+            yield TypedInput(str(max(self.count, 1)), compact=True, id="count")
             yield StatusLine("", id="status")
             yield Plain("Enter: next  F10: generate  Esc: cancel", classes="keys")
 
@@ -351,6 +535,11 @@ class GenerateDialog(ModalScreen[list[str] | None]):
     @on(Input.Submitted, "#first")
     def _first_done(self, event) -> None:
         self.query_one("#count", Input).focus()
+
+    @on(TypedInput.BurstRefused)
+    def _burst_refused(self, event: TypedInput.BurstRefused) -> None:
+        self.query_one(StatusLine).say(f"{event.text!r} came as a scan: How many is typed, not scanned.",
+                                       error=True)
 
     @on(Input.Submitted, "#count")
     def _count_done(self, event) -> None:
@@ -369,11 +558,11 @@ class GenerateDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(FormScreen[str | None]):
     """Pick one of a few choices with arrows and Enter (or its number)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
-    DEFAULT_CSS = FORM_CSS.format(name="ChoiceDialog") + "ChoiceDialog OptionList { height: auto; }"
+    DEFAULT_CSS = "ChoiceDialog OptionList { height: auto; }"
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -390,11 +579,16 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.query_one(OptionList).focus()
 
     def on_key(self, event) -> None:
-        if event.character and event.character.isdigit():
-            i = int(event.character) - 1
-            if 0 <= i < len(self.choices):
-                event.stop()
-                self.dismiss(self.choices[i][1])
+        """A digit chooses, once no other key follows it at a scanner's pace: a scanned code holding a
+        digit chooses nothing (the app rings and names it)."""
+        from .keys import KeyGuard
+
+        guard = self.__dict__.setdefault("_guard", KeyGuard())
+        action = None
+        if event.character and event.character.isdigit() and 0 < int(event.character) <= len(self.choices):
+            value = self.choices[int(event.character) - 1][1]
+            action = lambda: self.dismiss(value)  # noqa: E731
+        guard.key(self, event, action)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -21,15 +21,31 @@ from textual.widgets import DataTable, Static
 from store import catalog
 from store.agendas import ItemRow
 from store.documents import (
-    KINDS, DocumentIn, DocumentView, LineIn, create_stock_document_from_invoice, get_document, save_document,
+    KINDS,
+    DocumentIn,
+    DocumentView,
+    LineIn,
+    check_serial,
+    create_stock_document_from_invoice,
+    get_document,
+    keep_marks_of_serials,
+    save_document,
 )
-from store.drafts import delete_draft, save_draft
+from store.drafts import HEARTBEAT_SECONDS, delete_draft, save_draft, touch_draft
 from store.errors import DocumentRefused
 
-from .common import (ConfirmScreen, KeyFooter, Plain, StatusLine, call_store, describe, fit_columns, fmt_money, fmt_qty,
-                     plain, store_connection)
+from .common import ConfirmScreen, call_store, describe, fit_columns, fmt_money, fmt_qty, plain, store_connection
 from .dialogs import HeaderDialog, HeaderResult, LineDialog
-from .serial_entry import ScanInput, SerialContext, count_text, route_scan_key, serial_form
+from .serial_entry import SerialContext, count_text, serial_form
+from .widgets import KeyFooter, Plain, ScanInput, StatusLine, route_scan_key
+
+
+def scan_adds_one() -> bool:
+    """Site setting ($SERIALSTOCK_GS1_SCAN_ADDS_ONE, default yes): a GS1 scan of an item whose lines
+    are full raises the last line's quantity by one instead of being refused."""
+    import os
+
+    return os.environ.get("SERIALSTOCK_GS1_SCAN_ADDS_ONE", "1").strip().lower() not in ("0", "no", "false", "off")
 
 
 def _item_row(item) -> ItemRow:
@@ -37,6 +53,8 @@ def _item_row(item) -> ItemRow:
 
 
 class DocumentScreen(Screen):
+    HELP_EXTRA = [("Scan/type + Enter", "An item's EAN or code: the line form; a GS1 code: its serial on a line"),
+                  ("Down", "To the lines; Enter on a line edits it")]
     # No plain letters: the scan field has the focus, and a scanned code must never run an action.
     BINDINGS = [
         Binding("ctrl+s,f10", "save", "Save", id="doc.save"),
@@ -69,12 +87,15 @@ class DocumentScreen(Screen):
         self._draft_lock = threading.Lock()
         self._draft_pending: tuple | None = None
         self._draft_writing = False
+        self.taken: dict[int, dict[str, str]] = {}  # line index -> serial -> why it was taken off
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Plain("", classes="screen-title", id="title")
         yield Plain("", id="header")
-        yield ScanInput(placeholder="Scan item or type its code", compact=True, id="scan")
+        scan = ScanInput(placeholder="Scan item or type its code", compact=True, id="scan")
+        scan.holds_keys = True  # a scan opens the line form: what is typed next belongs there
+        yield scan
         table = DataTable(cursor_type="row", zebra_stripes=True, id="lines")
         # what a handheld must see first: the item and its serial count; wider screens get the rest
         table.add_column("Item", key="item")
@@ -96,7 +117,10 @@ class DocumentScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#scan").focus()
+        # while this screen is open its draft is held: another session of the operator does not offer it
+        self.set_interval(HEARTBEAT_SECONDS, self._heartbeat)
         if self.draft is not None:
+            self._heartbeat()  # a resumed draft is ours from now on
             call_store(self, self._draft_items, done=self._resumed)
         elif self.number:
             self._load(self.number)
@@ -148,8 +172,25 @@ class DocumentScreen(Screen):
                     self.draft_id = save_draft(self.app.operator, doc, draft_id=self.draft_id, number=number,
                                                version=version)
                 except Exception as exc:  # the document itself is still on screen
-                    self.app.call_from_thread(self.status.say, f"The draft could not be kept: {describe(exc)}",
-                                              error=True)
+                    self.app.call_from_thread(self._draft_not_kept, exc)
+
+    def _draft_not_kept(self, exc: Exception) -> None:
+        """Said here and on the screen in front (the serial form covers the document while scanning)."""
+        text = f"The draft could not be kept: {describe(exc)}"
+        self.status.say(text, error=True)
+        front = self.app.screen
+        if front is not self:
+            lines = front.query(StatusLine)
+            if lines:
+                lines.first().say(text, error=True)
+            else:
+                self.app.bell()
+                self.app.notify(text, severity="error", timeout=10)
+
+    def _heartbeat(self) -> None:
+        if self.draft_id is not None:  # a failure here is said by the next draft write, if it fails too
+            call_store(self, touch_draft, self.draft_id, group="draft-heartbeat", exclusive=True,
+                       failed=lambda exc: None)
 
     def drop_draft(self) -> None:
         draft_id, self.draft_id = self.draft_id, None
@@ -234,10 +275,30 @@ class DocumentScreen(Screen):
 
     @property
     def read_only(self) -> bool:
-        """A goods receipt/issue generated by an invoice changes only through its invoice."""
-        return bool(self.view and self.view.source)
+        """A goods receipt/issue generated by an invoice changes only through its invoice; a document the
+        operator's role may not save is only shown (tui.rights)."""
+        return bool(self.view and self.view.source) or not self.may_change
+
+    @property
+    def right_needed(self) -> str:
+        """The store action saving this document needs (store.rights)."""
+        from .rights import document_action
+
+        return document_action(self.doc.kind if self.doc is not None else self.kind, bool(self.number))
+
+    @property
+    def may_change(self) -> bool:
+        from .rights import may
+
+        return may(self, self.right_needed)
 
     def check_action(self, action: str, parameters) -> bool | None:
+        from .rights import DOCUMENT_CHANGES, may
+
+        if action in DOCUMENT_CHANGES and not self.may_change:
+            return False  # the role may not: hidden, and not listed by F1
+        if action == "create_stock_doc" and not may(self, "invoice"):
+            return False
         invoice = self.doc is not None and KINDS[self.doc.kind].generates
         if action in ("toggle_movement", "create_stock_doc") and not invoice:
             return False
@@ -259,22 +320,110 @@ class DocumentScreen(Screen):
     def _scanned(self, event: ScanInput.Scanned) -> None:
         """An item scanned (EAN) or typed (code): its line form opens at the quantity."""
         text = event.text.strip()
-        if not text or self.doc is None:
+        if not text or self.doc is None or self._refuse_read_only():
+            self.app.release_keys()
             return
-        if self._refuse_read_only():
-            return
+
+        kind, warehouse, number = self.doc.kind, self.doc.warehouse, self.number
+        lines = [(line.item, list(line.serials)) for line in self.doc.lines]
 
         def find():
-            item = catalog.find_item(text)
-            return _item_row(item) if item else None
+            from store.gs1 import parse_scan, serial_of
 
-        def found(item):
-            if item is None:
-                self.status.say(f"No item has the code or EAN {text}; F4 finds one by name.", error=True)
+            gs1 = parse_scan(text)
+            if gs1 is not None:
+                item = catalog.item_for_gs1(gs1)
+                if gs1.serial:  # item and serial in one scan: checked as the serial entry would
+                    elsewhere = {s: j + 1 for j, (code, serials) in enumerate(lines) if code == item.code
+                                 for s in serials}
+                    serial = check_serial(kind, item.code, gs1.serial, warehouse=warehouse, document=number,
+                                          elsewhere=elsewhere, gtin=gs1.gtin)
+                    return _item_row(item), serial, gs1
+                if item.tracked:  # the product's code, not the unit's: refused, no line added
+                    serial_of(gs1, item=item.code)
+                return _item_row(item), None, gs1  # an untracked item: one unit
+            item = catalog.find_item(text)
+            return (_item_row(item), None, None) if item else None
+
+        def found(result):
+            if result is None:
+                self.app.release_keys()
+                self.status.say(catalog.wrong_check_digit(text)
+                                or f"No item has the code or EAN {text}; F4 finds one by name.", error=True)
+                return
+            item, serial, gs1 = result
+            if serial is not None:
+                self.app.release_keys()
+                self._add_scanned_serial(item, serial, gs1.lot, gs1.expiry)
+                return
+            if gs1 is not None:
+                self.app.release_keys()
+                self._add_scanned_unit(item)
                 return
             self.app.push_screen(LineDialog(item=item, title=f"Line {len(self.doc.lines) + 1}"), self._line_added)
 
-        call_store(self, find, done=found, failed=lambda e: self.status.say(describe(e), error=True))
+        def failed(exc):
+            self.app.release_keys()
+            self.status.say(describe(exc), error=True)
+
+        call_store(self, find, done=found, failed=failed)
+
+    def _add_scanned_unit(self, item: ItemRow) -> None:
+        """A GS1 code without a serial of an untracked item: one unit more on the last line of that item,
+        or a new line of 1."""
+        self.items[item.code] = item
+        mine = [i for i, line in enumerate(self.doc.lines) if line.item == item.code]
+        if mine:
+            index = mine[-1]
+            self.doc.lines[index].quantity = Decimal(self.doc.lines[index].quantity) + 1
+        else:
+            self.doc.lines.append(LineIn(item.code, Decimal(1), None, []))
+            index = len(self.doc.lines) - 1
+        self._changed(cursor=index)
+        line = self.doc.lines[index]
+        self.status.say(f"Line {index + 1} {item.code} x {fmt_qty(Decimal(line.quantity))}", bell=False)
+
+    def _add_scanned_serial(self, item: ItemRow, serial: str, lot: str | None = None,
+                            expiry=None) -> None:
+        """A GS1 scan gave the item and the serial (and maybe its lot and expiry date, kept with it): onto
+        the first line of that item with room; when every such line is full, its quantity goes up by one
+        if the site wants that (scan_adds_one), else the scan is refused; with no line of that item, a
+        new line of 1."""
+        self.items[item.code] = item
+        for line in self.doc.lines:
+            if line.item == item.code and serial in line.serials:
+                self.status.say(f"Serial {serial} is on this document already.", error=True)
+                return
+        mine = [i for i, line in enumerate(self.doc.lines) if line.item == item.code]
+        room = [i for i in mine if len(self.doc.lines[i].serials) < Decimal(self.doc.lines[i].quantity)]
+        if room:
+            index = room[0]
+        elif mine and scan_adds_one():
+            index = mine[-1]
+            self.doc.lines[index].quantity = Decimal(self.doc.lines[index].quantity) + 1
+        elif mine:
+            line = self.doc.lines[mine[-1]]
+            self.status.say(f"Line {mine[-1] + 1} {item.code} has its {fmt_qty(Decimal(line.quantity))} serials: "
+                            f"raise its quantity (Enter on the line) to add {serial}.", error=True)
+            return
+        else:
+            self.doc.lines.append(LineIn(item.code, Decimal(1), None, []))
+            index = len(self.doc.lines) - 1
+        line = self.doc.lines[index]
+        line.serials.append(serial)
+        if lot:
+            line.lots[serial] = lot
+        if expiry:
+            line.expiries[serial] = expiry
+        self._changed(cursor=index)
+        self._say_count(index)
+
+    @on(ScanInput.Many, "#scan")
+    def _pasted(self, event: ScanInput.Many) -> None:
+        """A pasted list is not an item: said, with the bell (serials are pasted in a line's serial form)."""
+        n = len([x for x in event.text.replace(",", "\n").replace(";", "\n").split() if x.strip()])
+        self.status.say(f"A list of {n} codes was pasted here: paste serials on a line's serial form (F6, then "
+                        "paste or F3), or scan one item at a time.", error=True)
 
     def action_to_lines(self) -> None:
         self.table.focus()
@@ -294,6 +443,7 @@ class DocumentScreen(Screen):
     def _changed(self, *, cursor: int | None = None) -> None:
         self.dirty = True
         self._redraw(cursor=cursor)
+        self._refresh_count_said()
         self.keep_draft()
 
     # --- lines --------------------------------------------------------------------------------
@@ -324,8 +474,10 @@ class DocumentScreen(Screen):
             if result is None:
                 return
             self.items[result.item.code] = result.item
-            serials = line.serials if result.item.code == line.item else []
-            self.doc.lines[i] = LineIn(result.item.code, result.quantity, result.price, serials)
+            same = result.item.code == line.item  # the serials stay, with their lots and expiry dates
+            self.doc.lines[i] = LineIn(result.item.code, result.quantity, result.price,
+                                       line.serials if same else [], line.lots if same else {},
+                                       line.expiries if same else {})
             self._changed(cursor=i)
 
         self.app.push_screen(LineDialog(item=self.items.get(line.item), quantity=line.quantity, price=line.price,
@@ -355,9 +507,17 @@ class DocumentScreen(Screen):
             return None
         q = Decimal(line.quantity)
         warehouse = self.doc.warehouse
-        return SerialContext(self.doc.kind, item.code, item.name, int(q), warehouse, self.number, index + 1)
+        elsewhere = {s: j + 1 for j, other in enumerate(self.doc.lines) if j != index and other.item == line.item
+                     for s in other.serials}
+        return SerialContext(self.doc.kind, item.code, item.name, int(q), warehouse, self.number, index + 1,
+                             elsewhere=elsewhere)
 
     def _refuse_read_only(self) -> bool:
+        if not self.may_change:
+            from .rights import refusal
+
+            self.status.say(refusal(self, self.right_needed), error=True)
+            return True
         if self.read_only:
             self.status.say(f"{self.number} changes only through its invoice {self.view.source} (ctrl+g).",
                             error=True)
@@ -369,21 +529,25 @@ class DocumentScreen(Screen):
         ctx = self.serial_context(index)
         if ctx is None:
             return
-        self.app.push_screen(serial_form(ctx, self.doc.lines[index].serials, live=self.live_serials(index)),
+        self.app.push_screen(serial_form(ctx, self.doc.lines[index].serials, live=self.live_serials(index),
+                                         taken=self.taken.pop(index, None)),
                              lambda serials: self.set_serials(index, serials))
 
     def live_serials(self, index: int):
-        """For the serial form: each serial scanned goes into the line and its draft at once."""
+        """For the serial form: each serial scanned goes into the line and its draft at once. The form
+        writes a GS1 scan's lot and expiry date into the line's own ``marks`` (lots, expiries)."""
         def live(serials: list[str]) -> None:
-            if index < len(self.doc.lines):
+            if index < len(self.doc.lines) and not self.read_only:
                 self.doc.lines[index].serials = list(serials)
                 self.dirty = True
                 self.keep_draft()
+        if index < len(self.doc.lines):
+            live.marks = (self.doc.lines[index].lots, self.doc.lines[index].expiries)
         return live
 
     def set_serials(self, index: int, serials: list[str] | None) -> None:
         """The serial form closed with these serials (it also kept the line up to date as it went)."""
-        if serials is None or index >= len(self.doc.lines):
+        if serials is None or index >= len(self.doc.lines) or self._refuse_read_only():
             return
         line = self.doc.lines[index]
         line.serials = list(serials)
@@ -391,8 +555,35 @@ class DocumentScreen(Screen):
             self._changed(cursor=index)
         else:
             self._redraw(cursor=index)
+        self._say_count(index)
+
+    _count_said: tuple[int, str] | None = None  # (line index, text): the status line shows that line's count
+
+    def _say_count(self, index: int) -> None:
+        line = self.doc.lines[index]
         n, q = len(line.serials), int(Decimal(line.quantity))
-        self.status.say(f"Line {index + 1} {line.item}: {count_text(n, q)}")
+        text = f"Line {index + 1} {line.item}: {count_text(n, q)}"
+        self.status.say(text, bell=False)
+        self._count_said = (index, text)
+
+    def _refresh_count_said(self) -> None:
+        """The status line never shows a line's count that has changed since (it read `3/1 2 too many`
+        beside a line of `3/3`): said again as it is now, or cleared when the line is gone."""
+        if self._count_said is None:
+            return
+        index, text = self._count_said
+        if str(self.status.content) != text:
+            self._count_said = None  # another message took its place
+            return
+        if index < len(self.doc.lines) and self.serial_context_quiet(index):
+            self._say_count(index)
+        else:
+            self._count_said = None
+            self.status.say("", bell=False)
+
+    def serial_context_quiet(self, index: int) -> bool:
+        item = self.items.get(self.doc.lines[index].item)
+        return bool(item and item.tracked)
 
     def action_serials(self) -> None:
         i = self.current_index()
@@ -471,7 +662,10 @@ class DocumentScreen(Screen):
             return
         self.saving = True
         self.status.say("Saving...", bell=False)
-        call_store(self, save_document, self.doc, operator=self.app.operator, number=self.number,
+        for line in self.doc.lines:  # a lot or expiry date goes with its serial: none of a serial taken off
+            keep_marks_of_serials(line)
+        self._saving_copy = copy.deepcopy(self.doc)  # what is saved; edits made meanwhile stay on screen
+        call_store(self, save_document, self._saving_copy, operator=self.app.operator, number=self.number,
                    expected_version=self.view.version if self.view else None,
                    done=self._saved, failed=self._refused)
 
@@ -479,24 +673,51 @@ class DocumentScreen(Screen):
         self.saving = False
         self.view = view
         self.number = view.number
+        extra = f" with {view.generated}" if view.generated else ""
+        if self.doc != self._saving_copy:
+            # changed while the save was on its way: the changes stay, to be saved next
+            self._changed()
+            self.status.say(f"Saved {view.number}{extra}. Changes made while saving are not saved yet: "
+                            "ctrl+s saves them.", bell=False)
+            return
         self.doc = view.to_input()
         self.dirty = False
         self._redraw()
-        extra = f" with {view.generated}" if view.generated else ""
         self.status.say(f"Saved {view.number}{extra}.", bell=False)
         self.drop_draft()
+
+    # refusals of a serial that another operator took meanwhile: unticked from the line, and said
+    # again when the line's serial form opens
+    TAKEN_CODES = ("serial_not_available", "serial_in_stock")
 
     def _refused(self, exc: Exception) -> None:
         self.saving = False
         text = describe(exc)
         if isinstance(exc, DocumentRefused):
-            text = "Not saved: " + "; ".join(p.message for p in exc.problems)
+            text = "Not saved: " + " ".join(p.message for p in exc.problems)
+            if self._untick_taken(exc.problems):
+                text += " Those serials are taken off their lines: pick or scan others (F6)."
         self.status.say(text, error=True)
 
+    def _untick_taken(self, problems) -> bool:
+        """Take the serials that the save found taken by someone else off their lines, so that the
+        counts are short again and the serial forms do not show them as picked."""
+        changed = False
+        for p in problems:
+            if p.code not in self.TAKEN_CODES or not p.serial or not p.line or p.line > len(self.doc.lines):
+                continue
+            line = self.doc.lines[p.line - 1]
+            if p.serial in line.serials:
+                line.serials.remove(p.serial)
+                self.taken.setdefault(p.line - 1, {})[p.serial] = p.reason or p.message  # the form says which line
+                changed = True
+        if changed:
+            self._changed()
+        return changed
+
     def action_back(self) -> None:
-        if self.focused is self.table:
-            self.query_one("#scan").focus()
-            return
+        """Esc leaves the document from the scan field and from the lines alike (asking first when
+        there are unsaved changes): one press, as screens.md says."""
         if not self.dirty:
             self.app.pop_screen()
             return

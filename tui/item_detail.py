@@ -3,7 +3,6 @@ document that received each. Opened from a document line it also reaches that li
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,14 +10,35 @@ from textual.widgets import DataTable, Static
 
 from store import catalog
 from store.agendas import ItemDetail, item_detail
-from store.lookups import list_serials
+from store.lookups import count_serials, list_serials
 
-from .common import ConfirmScreen, StatusLine, call_store, describe, fmt_day, fmt_money, fmt_qty, plain, Plain, KeyFooter
+from .common import ConfirmScreen, call_store, describe, fmt_day, fmt_money, fmt_qty, plain
+from .paged_list import PagedList
+from .widgets import KeyFooter, Plain, StatusLine
+
+
+class _InStock:
+    """The item's serials in stock, for the list: every one, a page at a time."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def fetch(self, after_row, limit, descending):
+        return list_serials(item=self.code, after=(after_row.code, after_row.id) if after_row else None,
+                            limit=limit, descending=descending)
+
+    def count(self):
+        return count_serials(item=self.code)
+
+    def key(self, row):
+        return str(row.id)
+
+    def cells(self, row):
+        return (row.code, row.warehouse or "", row.received_by or "", fmt_day(row.received_on))
 
 
 class ItemDetailScreen(Screen):
     TITLE = "Item detail"
-    PAGE = 100
     BINDINGS = [
         Binding("f6", "line_serials", "Line serials", id="item.serials"),
         Binding("ctrl+t", "toggle_tracking", "Tracking on/off", id="item.tracking"),
@@ -33,8 +53,6 @@ class ItemDetailScreen(Screen):
         self.document = document  # the DocumentScreen whose line this item is on, if any
         self.line_index = line_index
         self.detail: ItemDetail | None = None
-        self.serial_rows = []
-        self.more = False
 
     def compose(self) -> ComposeResult:
         yield Plain(self.code, classes="screen-title", id="title")
@@ -42,9 +60,8 @@ class ItemDetailScreen(Screen):
         stock = DataTable(cursor_type="row", id="stock")
         stock.add_columns("Warehouse", "Quantity")
         yield stock
-        serials = DataTable(cursor_type="row", zebra_stripes=True, id="serials")
-        serials.add_columns("Serial", "Wh", "Received by", "On")
-        yield serials
+        yield PagedList([("Serial", None), ("Wh", None), ("Received by", None), ("On", None)],
+                        source=_InStock(self.code), id="serials")
         yield StatusLine("", id="status")
         yield KeyFooter()
 
@@ -57,14 +74,21 @@ class ItemDetailScreen(Screen):
         self.action_reload()
 
     def check_action(self, action: str, parameters) -> bool | None:
+        from .rights import allowed
+
+        if not allowed(self, action):  # the operator's role may not (store.rights)
+            return False
         if action == "line_serials":
             return self.document is not None
         return True
 
     def action_reload(self) -> None:
         call_store(self, item_detail, self.code, done=self._show, failed=lambda e: self.status.say(describe(e), error=True))
-        self.serial_rows = []
-        self._load_serials()
+        serials = self.query_one("#serials", PagedList)
+        if serials.loaded:
+            serials.refresh_rows()
+        else:
+            serials.reset(failed=lambda e: self.status.say(describe(e), error=True))
 
     def _show(self, d: ItemDetail) -> None:
         self.detail = d
@@ -81,29 +105,13 @@ class ItemDetailScreen(Screen):
         if not d.stock:
             t.add_row(*plain("(none)", "0"))
 
-    def _load_serials(self) -> None:
-        after = (self.serial_rows[-1].code, self.serial_rows[-1].id) if self.serial_rows else None
-        call_store(self, list_serials, item=self.code, after=after, limit=self.PAGE, group="item-serials",
-                   exclusive=True, done=self._add_serials)
-
-    def _add_serials(self, rows) -> None:
-        t = self.query_one("#serials", DataTable)
-        if not self.serial_rows:
-            t.clear()
-        self.serial_rows += rows
-        self.more = len(rows) >= self.PAGE
-        for r in rows:
-            t.add_row(*plain(r.code, r.warehouse or "", r.received_by or "",
-                      fmt_day(r.received_on)))
-
-    @on(DataTable.RowHighlighted, "#serials")
-    def _near_end(self, event) -> None:
-        if self.more and event.cursor_row >= len(self.serial_rows) - 5:
-            self.more = False
-            self._load_serials()
-
     def action_line_serials(self) -> None:
         if self.document is None or self.line_index is None:
+            return
+        if self.document.read_only:  # a generated receipt/issue: its invoice is what changes
+            view = self.document.view
+            self.status.say(f"{view.number} changes only through its invoice {view.source}: open that invoice "
+                            f"(Esc, then ctrl+g) to change its serials.", error=True)
             return
         from .serial_entry import serial_form
 
@@ -118,15 +126,21 @@ class ItemDetailScreen(Screen):
         if self.detail is None:
             return
         on_ = not self.detail.item.tracked
+        refused = lambda e: self.status.say(describe(e), error=True)  # noqa: E731
 
         def answered(yes):
             if yes:
                 call_store(self, catalog.set_tracking, self.code, on_,
                            done=lambda _: (self.status.say(f"Serial tracking {'on' if on_ else 'off'}.", bell=False),
                                            self.action_reload()),
-                           failed=lambda e: self.status.say(describe(e), error=True))
+                           failed=refused)
 
-        self.app.push_screen(ConfirmScreen(f"Switch serial tracking {'ON' if on_ else 'OFF'} for {self.code}?"), answered)
+        def ask(_):
+            self.app.push_screen(ConfirmScreen(f"Switch serial tracking {'ON' if on_ else 'OFF'} for {self.code}?"),
+                                 answered)
+
+        # a switch the stock forbids is refused at once, not after a question
+        call_store(self, catalog.check_tracking_switch, self.code, on_, done=ask, failed=refused)
 
     def action_edit(self) -> None:
         if self.detail is None:

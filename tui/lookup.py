@@ -11,25 +11,40 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 
 from store.lookups import LookupResult, lookup
+from store.models import SerialStatus
 
-from .common import Plain, StatusLine, call_store, describe, fmt_day, fmt_qty, KeyFooter
-from .serial_entry import ScanInput
+from .common import call_store, describe, fmt_day, fmt_qty
+from .widgets import KeyFooter, Plain, ScanInput, StatusLine
 
 
 def describe_result(r: LookupResult) -> str:
     """The answer as short lines (20 columns wide where it can be)."""
     out: list[str] = []
     for s in r.serials:
-        if s.status == "in_stock":
-            state = f"IN STOCK {s.warehouse}"
-        elif s.status == "issued":
-            state = f"ISSUED from {s.warehouse}"
+        status = SerialStatus(s.status)  # its words in capitals, to stand out on a handheld
+        if status is SerialStatus.IN_STOCK:
+            state = f"{status.label.upper()} {s.warehouse}"
+        elif status is SerialStatus.ISSUED:
+            state = f"{status.label.upper()} from {s.warehouse}"
         else:
-            state = "NOT IN STOCK (receipt deleted)"
+            state = status.where(None).upper().replace("(RECEIPT DELETED)", "(receipt deleted)")
         out += [f"Serial {s.code}", f"{s.item} {s.item_name}", state]
+        # supplier (or returning customer) and customer; a document without a partner gives the date only
+        if s.received_from:
+            out.append(f"From {s.received_from} {fmt_day(s.received_on)}")
+        elif s.received_on:
+            out.append(f"Received {fmt_day(s.received_on)}")
+        if s.issued_to:
+            out.append(f"To {s.issued_to} {fmt_day(s.issued_on)}")
+        elif s.issued_on:
+            out.append(f"Issued {fmt_day(s.issued_on)}")
         for m in reversed(s.history or []):
-            label = {0: m.label, 1: f"{m.label} (undone)", 2: "undo"}.get(m.state, m.label)
-            out += [f" {label} {m.warehouse} {fmt_day(m.at)[5:]}", f"   {m.document}"]
+            label = m.text
+            out += [f" {label} {m.warehouse} {fmt_day(m.date or m.at)[5:]}", f"   {m.document}"]
+            if m.partner:
+                out.append(f"   {m.partner}")
+            if m.invoice:
+                out.append(f"   for {m.invoice}")
         out.append("")
     for i in r.items:
         out += [f"Item {i.code}", i.name, "tracked by serial" if i.tracked else "no serials"]

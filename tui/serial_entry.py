@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from store.documents import KINDS, check_serial
 from store.errors import Refusal
-from store.lookups import list_serials, oldest_in_stock
+from store.lookups import count_serials, list_serials, oldest_in_stock
 from store.serials import normalize_serial
 
-from .common import (ConfirmScreen, KeyFooter, Plain, StatusLine, call_store, describe, fit_columns, fmt_day, plain,
-                     store_connection)
+from .common import ConfirmScreen, call_store, describe, fmt_day, plain, store_connection
 from .dialogs import GenerateDialog, PasteDialog
+from .paged_list import PagedList
+from .widgets import KeyFooter, Plain, ScanInput, StatusLine, route_scan_key
 
 SHOWN = 500  # entered serials listed on screen (the newest); the count covers them all
 
@@ -37,18 +39,45 @@ class SerialContext:
     warehouse: str | None
     document: str | None  # the saved document being edited, if any
     line: int
+    elsewhere: dict | None = None  # serial -> line number, on this item's other lines of the document
 
     @property
     def receives(self) -> bool:
         return KINDS[self.kind].receives
 
 
-def serial_form(ctx: SerialContext, serials: list[str], live=None) -> Screen:
+def serial_form(ctx: SerialContext, serials: list[str], live=None, taken: dict[str, str] | None = None) -> Screen:
     """The form for this line: entry when receiving, picker when issuing. ``live(serials)`` is told
-    of every change as it happens (the document keeps its draft with it)."""
-    form = SerialEntryScreen(ctx, serials) if ctx.receives else SerialPickerScreen(ctx, serials)
+    of every change as it happens (the document keeps its draft with it); ``live.marks``, when it has
+    them, are the line's (lots, expiries) by serial, which the serial entry fills from GS1 scans. ``taken``: serials a save
+    found taken by someone else meanwhile (serial -> the refusal), said on the form as it opens."""
+    form = SerialEntryScreen(ctx, serials, getattr(live, "marks", None)) if ctx.receives \
+        else SerialPickerScreen(ctx, serials)
     form.live = live
+    form.taken = dict(taken or {})
     return form
+
+
+def gs1_serial(form, text: str):
+    """A GS1 scan on a serial form: (serial, GTIN, lot, expiry date) to add or pick, checked against the
+    line's item by the store (lot and expiry None when the code has none); None when the scan is not GS1
+    (a plain serial); False when it was refused (said, with the bell)."""
+    from store.gs1 import parse_scan, serial_of
+
+    try:
+        scan = parse_scan(text)
+        if scan is None:
+            return None
+        return serial_of(scan), scan.gtin, scan.lot, scan.expiry
+    except Refusal as r:
+        form.status.say(str(r), error=True)
+        return False
+
+
+def say_taken(form) -> None:
+    """On a serial form that opens: every serial the last save found taken, each a refusal (ctrl+l)."""
+    for serial, why in (getattr(form, "taken", None) or {}).items():
+        form.status.say(f"Taken off this line: {why}", error=True, bell=False)
 
 
 def count_text(n: int, qty: int) -> str:
@@ -66,78 +95,6 @@ def _tell_live(form, serials: list[str]) -> None:
         if hasattr(form, "_told"):
             form.live(serials)
         form._told = list(serials)
-
-
-class ScanInput(Input):
-    """The scan field. Enter or Tab ends a scan, handled here as the key arrives: a scanner sends the
-    characters and the terminator in one burst, and Textual checks ordinary bindings only after the
-    input has already taken the characters that follow, which would merge two scans into one.
-    A pasted list becomes many serials rather than its first line."""
-
-    class Scanned(Message):
-        def __init__(self, input: "ScanInput", text: str) -> None:
-            super().__init__()
-            self.input = input
-            self.text = text
-
-        @property
-        def control(self) -> "ScanInput":
-            return self.input
-
-    class Many(Message):
-        """A pasted list."""
-
-        def __init__(self, input: "ScanInput", text: str) -> None:
-            super().__init__()
-            self.input = input
-            self.text = text
-
-        @property
-        def control(self) -> "ScanInput":
-            return self.input
-
-    routed = False  # characters were typed into it while a list had the focus (route_scan_key)
-
-    async def _on_key(self, event) -> None:
-        if event.key in ("enter", "tab"):
-            event.stop()
-            event.prevent_default()
-            text, self.value = self.value, ""
-            self.post_message(self.Scanned(self, text))
-            return
-        await super()._on_key(event)
-
-    def _on_paste(self, event) -> None:
-        if any(sep in event.text for sep in "\n\r,;\t"):
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Many(self, event.text))
-            return
-        super()._on_paste(event)
-
-
-def route_scan_key(screen, event, scan: ScanInput, *, keep_space: bool = False) -> None:
-    """For a screen's on_key: a scan made while a list has the focus goes into the scan field, not to
-    the list (where its letters and its Enter would act on the row under the cursor). The focus stays
-    put until the terminator, so that every key of the burst arrives by the same way, in order."""
-    if screen.focused is scan or isinstance(screen.focused, Input):
-        return
-    if event.key in ("enter", "tab"):
-        if scan.routed and scan.value:
-            event.stop()
-            event.prevent_default()
-            scan.routed = False
-            text, scan.value = scan.value, ""
-            scan.post_message(ScanInput.Scanned(scan, text))
-            scan.focus()
-        return
-    ch = event.character
-    if ch and ch.isprintable() and not (keep_space and ch == " "):
-        event.stop()
-        event.prevent_default()
-        scan.routed = True
-        scan.insert_text_at_cursor(ch)
-
 
 
 class SerialEntryScreen(Screen[list[str] | None]):
@@ -161,14 +118,17 @@ class SerialEntryScreen(Screen[list[str] | None]):
         Binding("down", "to_list", "List", show=False, id="entry.list"),
     ]
 
-    def __init__(self, ctx: SerialContext, serials: list[str]) -> None:
+    def __init__(self, ctx: SerialContext, serials: list[str], marks: tuple[dict, dict] | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.serials: list[str] = list(serials)
+        # the line's lot and expiry date by serial, as GS1 scans gave them (the line's own dicts when given)
+        self.lots, self.expiries = marks if marks is not None else ({}, {})
         self.pending: set[str] = set()
         self.checks: queue.Queue = queue.Queue()
         self.checks_lock = threading.Lock()
         self.checking = False
+        self.gtins: dict[str, str] = {}  # serial -> the GTIN its GS1 scan carried (checked against the item)
 
     def compose(self) -> ComposeResult:
         yield Plain(f"Line {self.ctx.line} {self.ctx.item}", classes="screen-title", id="what")
@@ -185,20 +145,51 @@ class SerialEntryScreen(Screen[list[str] | None]):
     def on_mount(self) -> None:
         self._fill_list()
         self.query_one("#scan", Input).focus()
+        say_taken(self)
 
     # --- the list and the count ---------------------------------------------------------------
     def _label(self, code: str) -> str:
-        return f"{code}  (checking)" if code in self.pending else code
+        shown = code
+        lot, expiry = self.lots.get(code), self.expiries.get(code)
+        if lot:
+            shown += f"  lot {lot}"
+        if expiry:
+            shown += f"  exp {expiry.isoformat()}"
+        return f"{shown}  (checking)" if code in self.pending else shown
+
+    def _forget(self, code: str) -> None:
+        """A serial taken off the line: its lot and expiry date go with it."""
+        self.lots.pop(code, None)
+        self.expiries.pop(code, None)
+
+    EARLIER = "__earlier"  # the id of the first row when more serials are entered than shown
 
     def _fill_list(self) -> None:
         ol = self.query_one("#entered", OptionList)
         ol.clear_options()
         shown = self.serials[-SHOWN:]
         if len(self.serials) > SHOWN:
-            ol.add_option(f"... {len(self.serials) - SHOWN} earlier (type one and F6 deletes it)")
-        ol.add_options(plain(*[self._label(s) for s in shown]))
+            ol.add_option(Option(self._earlier_text(), id=self.EARLIER))
+        ol.add_options([Option(plain(self._label(s))[0], id=s) for s in shown])
         if ol.option_count:
             ol.highlighted = ol.option_count - 1
+        self._update_count()
+
+    def _earlier_text(self) -> str:
+        return f"... {len(self.serials) - SHOWN} earlier (type one and F6 deletes it)"
+
+    def _append_row(self, code: str) -> None:
+        """One serial more at the end of the list, which keeps to the newest SHOWN."""
+        ol = self.query_one("#entered", OptionList)
+        ol.add_option(Option(plain(self._label(code))[0], id=code))
+        if len(self.serials) > SHOWN:
+            if ol.option_count and ol.get_option_at_index(0).id == self.EARLIER:
+                ol.remove_option_at_index(1)
+                ol.replace_option_prompt_at_index(0, self._earlier_text())
+            else:
+                self._fill_list()
+                return
+        ol.highlighted = ol.option_count - 1
         self._update_count()
 
     def _update_count(self) -> None:
@@ -208,7 +199,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         widget.set_class(n != q, "-short")
         _tell_live(self, self.serials)
 
-    def _add(self, codes: list[str]) -> int:
+    def _add(self, codes: list[str], gtin: str | None = None, lot: str | None = None, expiry=None) -> int:
         added = 0
         have = set(self.serials)
         refused = []
@@ -224,13 +215,17 @@ class SerialEntryScreen(Screen[list[str] | None]):
             have.add(code)
             self.serials.append(code)
             self.pending.add(code)
+            if gtin is not None:
+                self.gtins[code] = gtin
+            self._forget(code)  # typed by hand: none; a GS1 scan: what it carries
+            if lot:
+                self.lots[code] = lot
+            if expiry:
+                self.expiries[code] = expiry
             self._queue_check(code)
             added += 1
         if len(codes) == 1 and added == 1:
-            ol = self.query_one("#entered", OptionList)
-            ol.add_option(plain(self._label(self.serials[-1]))[0])
-            ol.highlighted = ol.option_count - 1
-            self._update_count()
+            self._append_row(self.serials[-1])
         else:
             self._fill_list()
         if refused:
@@ -245,6 +240,12 @@ class SerialEntryScreen(Screen[list[str] | None]):
     def _scanned(self, event: ScanInput.Scanned) -> None:
         if not event.text.strip():
             self.status.say("An empty scan: scan the serial again.", error=True)
+            return
+        gs1 = gs1_serial(self, event.text)
+        if gs1 is False:
+            return
+        if gs1 is not None:
+            self._add([gs1[0]], gtin=gs1[1], lot=gs1[2], expiry=gs1[3])
             return
         self._add([event.text])
 
@@ -265,41 +266,84 @@ class SerialEntryScreen(Screen[list[str] | None]):
 
     @work(thread=True, group="scan-check")
     def checker(self) -> None:
-        """Checks scans against the database in the order they came, off the event loop."""
+        """Checks scans against the database in the order they came, off the event loop. Only a
+        refusal removes a scan: after any other error (the database unreachable, busy) the scan stays,
+        marked unchecked, and is checked again."""
         worker = get_current_worker()
-        with store_connection(self.app):
-            while not worker.is_cancelled:
-                with self.checks_lock:
+        code = None
+        verdicts: list[tuple[str, str | None]] = []
+        told = time.monotonic()
+        try:
+            with store_connection(self.app):
+                while not worker.is_cancelled:
+                    with self.checks_lock:
+                        try:
+                            code = self.checks.get_nowait()
+                        except queue.Empty:
+                            code = None
+                    if code is None:
+                        if verdicts:
+                            self.app.call_from_thread(self._checked_many, verdicts)
+                            verdicts = []
+                        with self.checks_lock:
+                            if self.checks.empty():
+                                self.checking = False
+                                return
+                        continue
                     try:
-                        code = self.checks.get_nowait()
-                    except queue.Empty:
-                        self.checking = False
-                        return
-                try:
-                    check_serial(self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
-                                 document=self.ctx.document)
-                    problem = None
-                except Exception as exc:
-                    problem = describe(exc)
-                self.app.call_from_thread(self._checked, code, problem)
+                        check_serial(self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
+                                     document=self.ctx.document, line=self.ctx.line, elsewhere=self.ctx.elsewhere,
+                                     gtin=self.gtins.get(code))
+                        verdicts.append((code, None))
+                    except Refusal as refusal:
+                        verdicts.append((code, describe(refusal)))
+                    code = None
+                    # verdicts go to the screen in batches: one trip to the busy event loop per batch, not per scan
+                    if time.monotonic() - told > self.VERDICTS_EVERY:
+                        self.app.call_from_thread(self._checked_many, verdicts)
+                        verdicts, told = [], time.monotonic()
+        except Exception as exc:  # not a refusal: nothing is removed
+            if verdicts:
+                self.app.call_from_thread(self._checked_many, verdicts)
+            with self.checks_lock:
+                left = ([code] if code is not None else []) + list(self.checks.queue)
+                self.checks.queue.clear()
+                self.checking = False
+            self.app.call_from_thread(self._not_checked, left, describe(exc))
+
+    RECHECK_AFTER = 2.0  # seconds, after a database error
+    VERDICTS_EVERY = 0.1  # seconds: how often a long run of checks tells the screen
+
+    def _checked_many(self, verdicts: list[tuple[str, str | None]]) -> None:
+        for code, problem in verdicts:
+            self._checked(code, problem)
+
+    def _not_checked(self, codes: list[str], why: str) -> None:
+        codes = [c for c in codes if c in self.serials]
+        if not codes:
+            return
+        for code in codes:
+            try:
+                self.query_one("#entered", OptionList).replace_option_prompt(code, plain(f"{code}  (not checked)")[0])
+            except Exception:
+                pass
+        self.status.say(f"{len(codes)} scan(s) not checked yet ({why}); they stay and are checked again.",
+                        error=True)
+        self.set_timer(self.RECHECK_AFTER, lambda: [self._queue_check(c) for c in codes if c in self.pending])
 
     def _checked(self, code: str, problem: str | None) -> None:
         self.pending.discard(code)
         if problem is None:
-            if not self.pending:
-                self._fill_list_labels()
+            try:  # its row, by id: "(checking)" goes
+                self.query_one("#entered", OptionList).replace_option_prompt(code, plain(self._label(code))[0])
+            except Exception:
+                pass  # not shown (scrolled out of the newest SHOWN, or deleted meanwhile)
             return
         if code in self.serials:
             self.serials.remove(code)
+            self._forget(code)
         self._fill_list()
         self.status.say(problem, error=True)
-
-    def _fill_list_labels(self) -> None:
-        ol = self.query_one("#entered", OptionList)
-        offset = 1 if len(self.serials) > SHOWN else 0
-        for i, code in enumerate(self.serials[-SHOWN:]):
-            if offset + i < ol.option_count:
-                ol.replace_option_prompt_at_index(offset + i, plain(code)[0])
 
     # --- other keys ---------------------------------------------------------------------------
     def on_key(self, event) -> None:
@@ -341,6 +385,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         if typed:
             if typed in self.serials:
                 self.serials.remove(typed)
+                self._forget(typed)
                 scan.value = ""
                 self._fill_list()
                 self.status.say(f"Deleted {typed}.", bell=False)
@@ -357,6 +402,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
             return
         code = self.serials.pop(pos)
         self.pending.discard(code)
+        self._forget(code)
         ol.remove_option_at_index(index)
         self._update_count()
         self.status.say(f"Deleted {code}.", bell=False)
@@ -369,6 +415,8 @@ class SerialEntryScreen(Screen[list[str] | None]):
             if yes:
                 self.serials.clear()
                 self.pending.clear()
+                self.lots.clear()
+                self.expiries.clear()
                 self._fill_list()
                 self.status.say("All serials of this line cleared.", bell=False)
             self.query_one("#scan", Input).focus()
@@ -382,16 +430,72 @@ class SerialEntryScreen(Screen[list[str] | None]):
         self.query_one("#scan", Input).focus()
 
 
+class _InStock:
+    """The picker's list: the item's serials in stock in the document's warehouse whose code starts
+    with the filter, in code order, read a page at a time (tui.paged_list)."""
+
+    def __init__(self, picker: "SerialPickerScreen", prefix: str | None) -> None:
+        self.picker, self.prefix = picker, prefix
+        self.item, self.warehouse = picker.ctx.item, picker.ctx.warehouse
+
+    def fetch(self, after_row, limit, descending):
+        return list_serials(item=self.item, warehouse=self.warehouse, prefix=self.prefix, limit=limit,
+                            after=(after_row.code, after_row.id) if after_row else None, descending=descending)
+
+    def count(self):
+        return count_serials(item=self.item, warehouse=self.warehouse, prefix=self.prefix)
+
+    def key(self, row):
+        return row.code
+
+    def cells(self, row):
+        return (self.picker.mark(row.code), row.code, f"{row.received_by or ''} {fmt_day(row.received_on)}".strip())
+
+
+@dataclass
+class _Picked:
+    index: int
+    code: str
+
+
+class _Selected:
+    """F7's list: the serials selected on the line, in the order they were selected (held in memory)."""
+
+    def __init__(self, picker: "SerialPickerScreen") -> None:
+        self.picker = picker
+        self.codes = list(picker.selected)
+
+    def fetch(self, after_row, limit, descending):
+        n = len(self.codes)
+        if descending:
+            end = n if after_row is None else after_row.index
+            return [_Picked(i, self.codes[i]) for i in range(end - 1, max(-1, end - 1 - limit), -1)]
+        start = 0 if after_row is None else after_row.index + 1
+        return [_Picked(i, self.codes[i]) for i in range(start, min(n, start + limit))]
+
+    def count(self):
+        return len(self.codes)
+
+    def key(self, row):
+        return row.code
+
+    def cells(self, row):
+        return (self.picker.mark(row.code), row.code, "")
+
+
 class SerialPickerScreen(Screen[list[str] | None]):
     """Issuing: pick from the serials of that item in stock in the document's warehouse. Typing
-    filters; a whole serial and Enter (a scan) selects it; Space or Enter on the list toggles."""
+    filters; a whole serial and Enter (a scan) selects it; Space or Enter on the list toggles.
+    The list reaches every serial in stock however many there are (tui.paged_list.PagedList: a
+    window of rows read a page at a time both ways; ctrl+Home / ctrl+End the first / last; where the
+    cursor is in its header row)."""
 
     TITLE = "Serial picker"
     HELP_EXTRA = [("Enter/Tab", "End a scan: the serial is selected if it is in stock here"),
-                  ("Down", "To the list"), ("Space/Enter", "On the list: select or deselect")]
+                  ("Down", "To the list"), ("Space/Enter", "On the list: select or deselect"),
+                  ("PgUp/PgDn ctrl+Home/End", "Move in the list, also from the field")]
     live = None  # told of every change (serial_form)
 
-    PAGE = 100
     BINDINGS = [
         Binding("f10", "done", "Done", id="picker.done"),
         Binding("escape", "back", "Done", show=False, id="picker.back"),
@@ -401,26 +505,25 @@ class SerialPickerScreen(Screen[list[str] | None]):
         Binding("space", "toggle", "Toggle", show=False, id="picker.toggle"),
         Binding("down", "to_list", "List", show=False, id="picker.list"),
     ]
+    # keys of the list that work while the scan field has the focus (the focus stays there)
+    LIST_KEYS = {"pageup": ("page", -1), "pagedown": ("page", 1), "ctrl+home": ("first", None),
+                 "ctrl+end": ("last", None)}
 
     def __init__(self, ctx: SerialContext, serials: list[str]) -> None:
         super().__init__()
         self.ctx = ctx
         self.selected: list[str] = list(serials)
-        self.rows = []
-        self.more = False
+        self._chosen: set[str] = set(self.selected)  # the same serials, for the list's marks
         self.only_selected = False
         self._timer = None
+        self._say_empty = False  # the next rows shown are for a new filter: say it when there are none
 
     def compose(self) -> ComposeResult:
         yield Plain(f"Line {self.ctx.line} {self.ctx.item} from {self.ctx.warehouse or ''}",
-                     classes="screen-title", id="what")
+                    classes="screen-title", id="what")
         yield Plain("", id="count")
         yield ScanInput(placeholder="Filter, or scan a serial", compact=True, id="scan")
-        table = DataTable(cursor_type="row", id="available")
-        table.add_column("Pick", width=4, key="pick")
-        table.add_column("Serial", key="serial")
-        table.add_column("Received", key="received")
-        yield table
+        yield PagedList([("Pick", 4), ("Serial", None), ("Received", None)], id="available")
         yield StatusLine("", id="status")
         yield KeyFooter()
 
@@ -429,13 +532,70 @@ class SerialPickerScreen(Screen[list[str] | None]):
         return self.query_one(StatusLine)
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#available", DataTable)
+    def table(self) -> PagedList:
+        return self.query_one("#available", PagedList)
+
+    @property
+    def rows(self) -> list:
+        """The rows held now (a window of the whole list)."""
+        return self.table.rows
+
+    REFRESH_SECONDS = 5.0  # as the agendas: what other operators issued meanwhile shows up
+    RECHECK_AT_MOST = 200  # selected serials re-checked at each refresh (more: checked at save)
 
     def on_mount(self) -> None:
         self._update_count()
         self.query_one("#scan", Input).focus()
         self.load()
+        say_taken(self)
+        self.set_interval(self.REFRESH_SECONDS, self._refresh)
+
+    def mark(self, code: str) -> str:
+        return "[x]" if code in self._chosen else "[ ]"
+
+    def _select(self, code: str) -> None:
+        if code not in self._chosen:
+            self.selected.append(code)
+            self._chosen.add(code)
+
+    def _deselect(self, code: str) -> None:
+        if code in self._chosen:
+            self.selected.remove(code)
+            self._chosen.discard(code)
+
+    def _refresh(self) -> None:
+        """Read the list again (the cursor stays on its serial) and check the picked serials: one that
+        another operator issued meanwhile is unticked, saying by what."""
+        if self.app.screen is not self:
+            return
+        if not self.only_selected:
+            self.table.refresh_rows()
+        picked = list(self.selected)[: self.RECHECK_AT_MOST]
+        if not picked:
+            return
+        ctx = self.ctx
+
+        def recheck():
+            gone = {}
+            for code in picked:
+                try:
+                    check_serial(ctx.kind, ctx.item, code, warehouse=ctx.warehouse, document=ctx.document,
+                                 line=ctx.line)
+                except Refusal as r:
+                    gone[code] = r.reason or str(r)  # the line is in the title: the reason alone
+            return gone
+
+        call_store(self, recheck, group="picker-recheck", exclusive=True, done=self._rechecked,
+                   failed=lambda exc: None)
+
+    def _rechecked(self, gone: dict[str, str]) -> None:
+        for code, why in gone.items():
+            if code in self._chosen:
+                self._deselect(code)
+                self._set_mark(code, False)
+                self.status.say(f"Taken off this line: {why}", error=True)
+        if gone:
+            self._update_count()
 
     def _update_count(self) -> None:
         n, q = len(self.selected), self.ctx.quantity
@@ -445,43 +605,31 @@ class SerialPickerScreen(Screen[list[str] | None]):
         _tell_live(self, self.selected)
 
     # --- loading ------------------------------------------------------------------------------
-    def load(self, *, append: bool = False) -> None:
+    def load(self) -> None:
+        """The list from its start, filtered by what the field holds."""
         prefix = self.query_one("#scan", Input).value.strip() or None
-        after = (self.rows[-1].code, self.rows[-1].id) if append and self.rows else None
-        call_store(self, list_serials, item=self.ctx.item, warehouse=self.ctx.warehouse, prefix=prefix,
-                   after=after, limit=self.PAGE, group="picker", exclusive=True,
-                   done=lambda rows: self._show(rows, append),
-                   failed=lambda exc: self.status.say(describe(exc), error=True))
-
-    def _show(self, rows, append: bool) -> None:
-        self.more = len(rows) >= self.PAGE
+        self._say_empty = True
         t = self.table
-        if not append:
-            self.rows = []
-            t.clear()
-        self.rows += rows
-        chosen = set(self.selected)
-        for r in rows:
-            t.add_row(*plain("[x]" if r.code in chosen else "[ ]", r.code,
-                      f"{r.received_by or ''} {fmt_day(r.received_on)}".strip()),
-                      key=r.code)
-        fit_columns(t, [["[x]", r.code, f"{r.received_by or ''} {fmt_day(r.received_on)}"] for r in self.rows])
-        if not self.rows and not append:
+        t.source = _InStock(self, prefix)
+        t.reset(failed=lambda exc: self.status.say(describe(exc), error=True))
+
+    @on(PagedList.Loaded, "#available")
+    def _loaded(self, event: PagedList.Loaded) -> None:
+        self.on_rows_shown()
+        if not self._say_empty:
+            return
+        self._say_empty = False
+        if not self.table.rows and not self.only_selected:
             self.status.say("No serial of this item in stock here matches." if self.query_one("#scan", Input).value
                             else f"No {self.ctx.item} in stock in {self.ctx.warehouse}.", bell=False)
 
+    def on_rows_shown(self) -> None:
+        """Hook: the rows on screen changed (bench/bench_tui.py times the picker's first page by it)."""
+
     def _show_selected(self) -> None:
         t = self.table
-        t.clear()
-        self.rows = []
-        for code in self.selected:
-            t.add_row(*plain("[x]", code, ""), key=code)
-
-    @on(DataTable.RowHighlighted, "#available")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
-        if not self.only_selected and self.more and event.cursor_row >= len(self.rows) - 5:
-            self.more = False
-            self.load(append=True)
+        t.source = _Selected(self)
+        t.reset(failed=lambda exc: self.status.say(describe(exc), error=True))
 
     @on(Input.Changed, "#scan")
     def _filter(self, event: Input.Changed) -> None:
@@ -493,18 +641,15 @@ class SerialPickerScreen(Screen[list[str] | None]):
 
     # --- selecting ----------------------------------------------------------------------------
     def _set_mark(self, code: str, on_: bool) -> None:
-        try:
-            self.table.update_cell(code, "pick", plain("[x]" if on_ else "[ ]")[0])
-        except Exception:
-            pass
+        self.table.redraw([code])
 
     def _toggle(self, code: str) -> None:
-        if code in self.selected:
-            self.selected.remove(code)
+        if code in self._chosen:
+            self._deselect(code)
             self._set_mark(code, False)
             self.status.say(f"Deselected {code}.", bell=False)
         else:
-            self.selected.append(code)
+            self._select(code)
             self._set_mark(code, True)
             self.status.say(f"Selected {code}.", bell=False)
         self._update_count()
@@ -512,20 +657,25 @@ class SerialPickerScreen(Screen[list[str] | None]):
     def action_toggle(self) -> None:
         if self.focused is not self.table:
             return
-        row = self.table.cursor_row
-        keys = list(self.table.rows.keys())
-        if 0 <= row < len(keys):
-            self._toggle(keys[row].value)
+        row = self.table.current()
+        if row is not None:
+            self._toggle(row.code)
 
-    @on(DataTable.RowSelected, "#available")
-    def _row_enter(self, event: DataTable.RowSelected) -> None:
-        self._toggle(event.row_key.value)
+    @on(PagedList.Selected, "#available")
+    def _row_enter(self, event: PagedList.Selected) -> None:
+        self._toggle(event.row.code)
 
     @on(ScanInput.Scanned, "#scan")
     def _scanned(self, event: ScanInput.Scanned) -> None:
         code = event.text.strip()
         if not code:
             self.status.say("An empty scan: scan the serial again.", error=True)
+            return
+        gs1 = gs1_serial(self, code)
+        if gs1 is False:
+            return
+        if gs1 is not None:
+            self._pick([gs1[0]], gtin=gs1[1])
             return
         self._pick([code])
 
@@ -535,24 +685,29 @@ class SerialPickerScreen(Screen[list[str] | None]):
 
         self._pick(split_serials(event.text))
 
-    def _pick(self, codes: list[str]) -> None:
+    def _pick(self, codes: list[str], gtin: str | None = None) -> None:
         """Scanned serials: selected if available here, refused (bell, reason) if not."""
         for code in codes:
-            if code in self.selected:
+            if code in self._chosen:
                 self.status.say(f"Serial {code} is selected already.", error=True)
                 continue
-            self.selected.append(code)
+            self._select(code)
             self._update_count()
 
             def failed(exc, code=code):
-                if code in self.selected:
-                    self.selected.remove(code)
+                if not isinstance(exc, Refusal):  # not a refusal: the pick stays, checked again at save
+                    self._set_mark(code, True)
+                    self.status.say(f"{code} selected but not checked yet ({describe(exc)}); the save checks it.",
+                                    error=True)
+                    return
+                self._deselect(code)
                 self._update_count()
                 self._set_mark(code, False)
                 self.status.say(describe(exc), error=True)
 
             call_store(self, check_serial, self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
-                       document=self.ctx.document, group="picker-scan",
+                       document=self.ctx.document, line=self.ctx.line, elsewhere=self.ctx.elsewhere,
+                       gtin=gtin, group="picker-scan",
                        done=lambda _, code=code: (self._set_mark(code, True),
                                                   self.status.say(f"Selected {code}.", minor=True)),
                        failed=failed)
@@ -565,9 +720,8 @@ class SerialPickerScreen(Screen[list[str] | None]):
 
         def done(codes):
             for c in codes:
-                if c not in self.selected:
-                    self.selected.append(c)
-                    self._set_mark(c, True)
+                self._select(c)
+            self.table.redraw(codes)
             self._update_count()
             self.status.say((f"Took the oldest in stock: {', '.join(codes)}." if len(codes) <= 3 else
                              f"Took the {len(codes)} oldest in stock.") if codes else "Nothing more in stock here.",
@@ -585,23 +739,48 @@ class SerialPickerScreen(Screen[list[str] | None]):
         self._update_count()
 
     def action_clear(self) -> None:
-        for c in list(self.selected):
-            self._set_mark(c, False)
-        self.selected.clear()
-        if self.only_selected:
-            self._show_selected()
-        self._update_count()
-        self.status.say("Selection cleared.", bell=False)
+        """F8: deselect every serial of the line, after a question (as the entry form's F8)."""
+        if not self.selected:
+            return
+
+        def answered(yes):
+            if yes:
+                self.selected.clear()
+                self._chosen.clear()
+                self.table.redraw()
+                if self.only_selected:
+                    self._show_selected()
+                self._update_count()
+                self.status.say("Selection cleared.", bell=False)
+            self.query_one("#scan", Input).focus()
+
+        n = len(self.selected)
+        self.app.push_screen(ConfirmScreen(f"Deselect {'the 1 serial' if n == 1 else f'all {n} serials'} of this line?"),
+                             answered)
 
     def on_key(self, event) -> None:
-        route_scan_key(self, event, self.query_one("#scan", ScanInput), keep_space=True)
+        scan = self.query_one("#scan", ScanInput)
+        if self.focused is scan and event.key in self.LIST_KEYS:
+            # the list's long moves work while the field has the focus (the focus stays there)
+            event.stop()
+            event.prevent_default()
+            action, arg = self.LIST_KEYS[event.key]
+            getattr(self.table, f"action_{action}")(*(() if arg is None else (arg,)))
+            return
+        route_scan_key(self, event, scan, keep_space=True)
 
     def action_to_list(self) -> None:
         self.table.focus()
 
     def action_back(self) -> None:
+        """Esc: from the list back to the field; in the field, a filter is cleared first (as in the
+        agendas); then the picker closes."""
         if self.focused is self.table:
             self.query_one("#scan", Input).focus()
+            return
+        scan = self.query_one("#scan", Input)
+        if scan.value:
+            scan.value = ""
             return
         self.action_done()
 

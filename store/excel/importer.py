@@ -11,18 +11,19 @@ ImportRefused lists them all and the transaction is rolled back: nothing is impo
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable, Iterator
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
-from . import catalog
-from .db import write_transaction
-from .documents import KINDS, DocumentIn, LineIn, save_document
-from .errors import (
+from .. import catalog
+from ..db import write_transaction
+from ..documents import KINDS, DocumentIn, LineIn, check_serial, naming_documents, save_document
+from ..errors import (
     AlreadyExists,
     DocumentRefused,
     DuplicateSerial,
@@ -31,9 +32,10 @@ from .errors import (
     InvalidInput,
     NotFound,
     Refusal,
+    SerialInStock,
     SerialNotAvailable,
 )
-from .excel_layout import (
+from .layout import (
     BOOL,
     CODE,
     DATE,
@@ -49,17 +51,23 @@ from .excel_layout import (
     SheetSpec,
     header_key,
 )
-from .excel_read import Book, CellError, open_book
+from .reader import Book, CellError, ScientificNumber, ShownNumber, open_book
 
 Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass
 class ImportResult:
+    """What an import kept: the items created, the documents saved (reference in the file, number), the
+    serials on them, the generated documents skipped, the serials read from number cells, and whether
+    it only checked (``check_only``: nothing kept).
+    """
     items: list[str] = field(default_factory=list)  # codes of the items created
     documents: list[tuple[str, str]] = field(default_factory=list)  # (reference in the file, number saved)
     serials: int = 0  # serial numbers on the documents saved
     skipped: list[str] = field(default_factory=list)  # generated documents left to their invoice
+    # serials read from number cells (not text): an operator checks them for lost leading zeros
+    serials_from_numbers: int = 0
     checked_only: bool = False  # True: everything was valid, and nothing was kept (check_only)
 
 
@@ -85,6 +93,9 @@ def _show(raw) -> str:
 
 
 def _not_a(what: str, raw) -> _Wrong:
+    reason = getattr(raw, "reason", None)
+    if isinstance(raw, CellError) and reason:
+        return _Wrong(reason)
     if isinstance(raw, CellError):
         return _Wrong(f"the cell holds the error {raw}, not {what}")
     if isinstance(raw, bool):
@@ -95,18 +106,45 @@ def _not_a(what: str, raw) -> _Wrong:
     return _Wrong(f"{_show(raw)!r} is not {what}")
 
 
+MAX_LINE_NUMBER = 1_000_000
+MAX_IDENTIFIER_DIGITS = 15  # a spreadsheet keeps 15 significant digits of a number; the rest are invented
+_AS_TEXT = "format the column as Text and type (or paste) the values again"
+
+
 def _as_code(raw):
-    """An identifier: text trimmed; a number as its digits (12345, never 12345.0)."""
+    """An identifier: text trimmed; a whole number of up to 15 digits as its digits (12345, never 12345.0),
+    or as the cell shows it under a zero-padded format (00123). A number that cannot be the identifier
+    typed (over 15 digits, fractional, shown in scientific format) is refused, saying to use Text."""
     t = type(raw)
     if t is str:
         return raw.strip() or None
     if raw is None:
         return None
-    if t is int:
-        return str(raw)
-    if t is float:
-        return str(int(raw)) if raw.is_integer() else repr(raw)
+    if t is ShownNumber:
+        return raw.shown
+    if t is ScientificNumber:
+        raise _Wrong(f"the number {raw!r} is shown in scientific format (like 1.23E+15), so the digits of the code "
+                     f"are lost; {_AS_TEXT}")
+    if t is float and not math.isfinite(raw):
+        raise _Wrong(f"the cell holds {raw!r}, not a code or serial number; {_AS_TEXT}")
+    if t is float and not raw.is_integer():
+        raise _Wrong(f"the number {raw!r} has a fractional part, which a code or serial number read from a "
+                     f"spreadsheet number cannot be (1.50 typed in a number cell becomes 1.5); {_AS_TEXT}")
+    if t is int or t is float:
+        digits = str(abs(int(raw)))
+        if len(digits) > MAX_IDENTIFIER_DIGITS:
+            raise _Wrong(f"the number {digits} has {len(digits)} digits; a spreadsheet keeps only "
+                         f"{MAX_IDENTIFIER_DIGITS}, so its last digits may be invented; {_AS_TEXT}")
+        return str(int(raw))
     raise _not_a("a code or serial number", raw)
+
+
+def _number_text(raw) -> str:
+    if type(raw) is ShownNumber:
+        return raw.shown
+    if isinstance(raw, int):
+        return str(int(raw))
+    return str(int(raw)) if raw.is_integer() else repr(float(raw))
 
 
 def _as_text(raw):
@@ -115,31 +153,45 @@ def _as_text(raw):
         return raw.strip() or None
     if raw is None:
         return None
-    if t is int or t is float:
-        return _as_code(raw)
+    if isinstance(raw, (int, float)) and t is not bool and not isinstance(raw, CellError):
+        return _number_text(raw)
     if isinstance(raw, CellError):
         raise _not_a("text", raw)
     return _show(raw)
 
 
+def _plain(raw):
+    """A number cell's value as a plain int or float (the formats that matter for identifiers put aside)."""
+    t = type(raw)
+    if t is ShownNumber:
+        return int(raw)
+    if t is ScientificNumber:
+        return float(raw)
+    return raw
+
+
 def _as_int(raw):
+    raw = _plain(raw)
     t = type(raw)
     if t is int:
+        if not 0 <= raw <= MAX_LINE_NUMBER:
+            raise _Wrong(f"{raw} is not a line number; use 1 to {MAX_LINE_NUMBER:,}")
         return raw
     if raw is None:
         return None
     if t is float and raw.is_integer():
-        return int(raw)
+        return _as_int(int(raw))
     if t is str:
         s = raw.strip()
         if not s:
             return None
-        if s.isdigit():
-            return int(s)
+        if s.isascii() and s.isdigit() and len(s) <= 7:
+            return _as_int(int(s))
     raise _not_a("a whole number", raw)
 
 
 def _as_number(raw):
+    raw = _plain(raw)
     t = type(raw)
     if t is int:
         return Decimal(raw)
@@ -209,8 +261,6 @@ def _kind_names() -> dict[str, str]:
 
 
 _KIND_NAMES = _kind_names()
-_LINE_PREFIX = re.compile(r"^Line (\d+)(?: \((.*?)\))?: ")
-_NUMBER = re.compile(r"\b(?:%s)-\d{4}-\d+\b" % "|".join(k.prefix for k in KINDS.values()))
 
 
 # --- what the file holds ------------------------------------------------------------------------
@@ -238,6 +288,8 @@ class _Line:
     price: Decimal | None
     serials: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # the Serials row of each serial
+    lots: dict[str, str] = field(default_factory=dict)  # the Serials sheet's optional Lot, by serial
+    expiries: dict[str, dt.date] = field(default_factory=dict)  # and its Expiry date
     bad: bool = False
     _by_serial: dict | None = None
 
@@ -277,6 +329,7 @@ class _Import:
         self.items: list[_Item] = []
         self.docs: dict[str, _Doc] = {}
         self.rows_read = 0
+        self.serials_from_numbers = 0
 
     # -- problems --
 
@@ -292,6 +345,13 @@ class _Import:
             title = names.get(header_key(spec.name))
             if title is not None:
                 self.sheets[spec.name] = _Sheet(spec, title)
+                state = self.book.states.get(title, "visible")
+                if state != "visible":
+                    how = "very hidden (only a macro or the VBA editor shows it)" if state == "veryHidden" else "hidden"
+                    self.problems.append(InvalidInput(
+                        f"Sheet {title} is {how}: its rows would be imported without anyone seeing them. Unhide it "
+                        "(right-click a sheet tab, Unhide) and check it, or delete it, then import again.",
+                        sheet=spec.name, field="sheet"))
         if "Items" not in self.sheets and "Documents" not in self.sheets:
             raise FileRefused(
                 f"{self.book.name} has nothing to import: no sheet named Items or Documents (it has "
@@ -433,11 +493,13 @@ class _Import:
         if sheet is None:
             return 0
         rows = self.rows(sheet)
-        i_doc, i_line, i_serial = (sheet.index.get(n, 10 ** 6) for n in ("Document", "Line", "Serial"))
+        i_doc, i_line, i_serial, i_lot, i_expiry = (sheet.index.get(n, 10 ** 6) for n in
+                                                    ("Document", "Line", "Serial", "Lot", "Expiry date"))
         last_doc = last_line = None
         target: _Line | None = None
         docs = self.docs
         count = 0
+        self.serials_from_numbers = 0
         for number, values in rows:
             n = len(values)
             d = values[i_doc] if i_doc < n else None
@@ -455,10 +517,27 @@ class _Import:
                 self.problem(sheet, number, "Line", str(w))
                 ln, bad = None, True
             try:
-                s = (s.strip() or None) if type(s) is str else _as_code(s)
+                if type(s) is str:
+                    s = s.strip() or None
+                else:
+                    if isinstance(s, (int, float)) and not isinstance(s, bool):
+                        self.serials_from_numbers += 1
+                    s = _as_code(s)
             except _Wrong as w:
                 self.problem(sheet, number, "Serial", str(w))
                 s, bad = None, True
+            lot = expiry = None
+            if i_lot < n or i_expiry < n:  # optional columns: a GS1 code's lot and expiry date
+                try:
+                    lot = _as_text(values[i_lot]) if i_lot < n else None
+                except _Wrong as w:
+                    self.problem(sheet, number, "Lot", str(w))
+                    bad = True
+                try:
+                    expiry = _as_date(values[i_expiry]) if i_expiry < n else None
+                except _Wrong as w:
+                    self.problem(sheet, number, "Expiry date", str(w))
+                    bad = True
             if not bad and d is None and ln is None and s is None:
                 continue  # an empty row (values only in columns outside the layout)
             d = last_doc if d is None else d
@@ -491,8 +570,31 @@ class _Import:
                 continue
             target.serials.append(s)
             target.rows.append(number)
+            if lot is not None:
+                target.lots[s] = lot
+            if expiry is not None:
+                target.expiries[s] = expiry
             count += 1
+        self._merged_serials(sheet)
         return count
+
+    def _merged_serials(self, sheet: _Sheet) -> None:
+        """Serial cells merged with others: the serial is in the first cell only and the rows below look empty."""
+        col = sheet.index.get("Serial")
+        if col is None:
+            return
+        letter = get_column_letter(col + 1)
+        for ref in self.book.merged.get(sheet.title, []):
+            first, _, last = ref.partition(":")
+            a = re.match(r"([A-Za-z]+)(\d+)$", first)
+            b = re.match(r"([A-Za-z]+)(\d+)$", last or first)
+            if not a or not b:
+                continue
+            lo, hi = sorted((column_index_from_string(a.group(1).upper()), column_index_from_string(b.group(1).upper())))
+            if lo <= col + 1 <= hi:
+                self.problem(sheet, int(a.group(2)), "Serial",
+                             f"the cells {ref} are merged; a serial in merged cells stands for one row only and the "
+                             f"other rows look empty. Unmerge them and put one serial on each row of column {letter}.")
 
     def _spoil(self, ref) -> None:
         """A document with a bad row is not saved (its problem is reported already)."""
@@ -503,9 +605,10 @@ class _Import:
     # -- saving --
 
     def save(self, operator: str, check_only: bool) -> ImportResult:
-        result = ImportResult(checked_only=check_only)
+        result = ImportResult(checked_only=check_only, serials_from_numbers=self.serials_from_numbers)
         created: dict[str, int] = {}
         numbers: dict[str, str] = {}
+        names: dict[str, str] = {}  # how refusals name the documents saved from this file
         sheet_items = self.sheets.get("Items")
         for n, item in enumerate(self.items, start=1):
             v = item.values
@@ -515,7 +618,7 @@ class _Import:
                                          tracked=bool(v.get("Tracked")))
             except Refusal as r:
                 column = _ITEM_FIELDS.get(r.field or "", "Code")
-                reason = r.message
+                reason = r.reason
                 code = (v.get("Code") or "").strip()
                 if isinstance(r, AlreadyExists) and r.field == "code" and code in created:
                     reason = f"item {code} is on row {created[code]} of this sheet already."
@@ -538,6 +641,7 @@ class _Import:
                 result.skipped.append(doc.ref)
                 continue
             if doc.bad:
+                self._check_serials(doc, doc.ordered(), numbers, refused_serials)
                 self._remember(doc, refused_serials)
                 continue
             lines = doc.ordered()
@@ -546,21 +650,27 @@ class _Import:
                 kind=doc.kind, warehouse=v.get("Warehouse"), to_warehouse=v.get("To warehouse"),
                 partner=v.get("Partner"), date=v.get("Date"), note=v.get("Note") or "",
                 generate_movement=v.get("Generate movement"),
-                lines=[LineIn(ln.item, ln.quantity, ln.price, ln.serials) for ln in lines])
+                lines=[LineIn(ln.item, ln.quantity, ln.price, ln.serials, ln.lots, ln.expiries) for ln in lines])
             try:
-                view = save_document(doc_in, operator=operator)
+                with naming_documents(names):  # "document 3 of this file", not a number the import never kept
+                    view = save_document(doc_in, operator=operator)
             except DocumentRefused as r:
                 for p in r.problems:
                     self.problems.append(self._locate(p, doc, lines, numbers, refused_serials))
+                if not any(isinstance(p, _SERIAL_REFUSALS) for p in r.problems):
+                    self._check_serials(doc, lines, numbers, refused_serials)
                 self._remember(doc, refused_serials)
                 continue
             except Refusal as r:
                 self.problems.append(self._locate(r, doc, lines, numbers, refused_serials))
+                if not isinstance(r, _SERIAL_REFUSALS):
+                    self._check_serials(doc, lines, numbers, refused_serials)
                 self._remember(doc, refused_serials)
                 continue
             numbers[view.number] = doc.ref
             if view.generated:
                 numbers[view.generated] = doc.ref
+            names.update({n: f"document {ref} of this file" for n, ref in numbers.items()})
             result.documents.append((doc.ref, view.number))
             result.serials += sum(len(ln.serials) for ln in lines)
         if self.progress and docs:
@@ -570,6 +680,32 @@ class _Import:
         if check_only:
             raise _CheckedOnly(result)
         return result
+
+    def _check_serials(self, doc: _Doc, lines: list[_Line], numbers: dict[str, str],
+                       refused_serials: dict[str, str]) -> None:
+        """A document refused for other reasons (a bad cell, an unknown partner) never reached the
+        store's serial checks: check its serials one by one as a scan is, so that a serial already in
+        stock (or not in stock to issue) is reported in this same pass."""
+        kind = KINDS.get(doc.kind or "")
+        if kind is None:
+            return
+        warehouse = doc.values.get("Warehouse")
+        seen = {(p.sheet, p.row, p.column) for p in self.problems}
+        for position, ln in enumerate(lines, start=1):
+            entered: list[str] = []
+            for serial in ln.serials or ():
+                try:
+                    code = check_serial(doc.kind, ln.item, serial, warehouse=warehouse, entered=entered,
+                                        line=position)
+                except _SERIAL_REFUSALS as r:
+                    p = self._locate(r, doc, lines, numbers, refused_serials)
+                    if (p.sheet, p.row, p.column) not in seen:
+                        seen.add((p.sheet, p.row, p.column))
+                        self.problems.append(p)
+                    continue
+                except Refusal:
+                    return  # the item or warehouse itself is the problem, reported already
+                entered.append(code)
 
     def _generated_to_skip(self) -> set[str]:
         """Documents an export wrote with "Generated by" an invoice that is in the file and generates
@@ -599,14 +735,8 @@ class _Import:
     def _locate(self, p: Refusal, doc: _Doc, lines: list[_Line], numbers: dict[str, str],
                 refused_serials: dict[str, str]) -> Refusal:
         """A store refusal about a document, placed on the sheet, row and column it comes from."""
-        reason = p.message
+        reason = p.reason  # where it is comes from the refusal's line and item, placed on the sheet below
         context = f", document {doc.ref}"
-        m = _LINE_PREFIX.match(reason)
-        if m:
-            reason = reason[m.end():]
-        if numbers:
-            reason = _NUMBER.sub(lambda x: f"document {numbers[x.group(0)]} of this file" if x.group(0) in numbers
-                                 else x.group(0), reason)
         if isinstance(p, SerialNotAvailable) and p.serial in refused_serials:
             reason += f" (document {refused_serials[p.serial]} of this file, which has problems, has it too)"
         line = None
@@ -622,7 +752,8 @@ class _Import:
                 rows = line.serial_rows(p.serial) or _escaped_rows(line, p.serial)
                 if rows:
                     row = rows[-1] if isinstance(p, DuplicateSerial) else rows[0]
-                    return located(type(p), reason, self.sheets.get("Serials"), row, "Serial", context,
+                    column = {"lot": "Lot", "expiry": "Expiry date"}.get(p.field or "", "Serial")
+                    return located(type(p), reason, self.sheets.get("Serials"), row, column, context,
                                    **_about(p, doc))
             column = _LINE_FIELDS.get(p.field or "", "Quantity" if p.field is None else "Item")
             return located(type(p), reason, self.sheets.get("Lines"), line.row, column, context, **_about(p, doc))
@@ -636,6 +767,7 @@ class _Import:
         return located(type(p), reason, self.sheets.get("Documents"), doc.row, column, context, **_about(p, doc))
 
 
+_SERIAL_REFUSALS = (SerialInStock, SerialNotAvailable, DuplicateSerial)
 _ITEM_FIELDS = {"code": "Code", "name": "Name", "unit": "Unit", "ean": "EAN", "price": "Price", "tracked": "Tracked"}
 _LINE_FIELDS = {"quantity": "Quantity", "price": "Price", "item": "Item", "serials": "Quantity"}
 _DOC_FIELDS = {"warehouse": "Warehouse", "to_warehouse": "To warehouse", "partner": "Partner", "note": "Note",
@@ -644,8 +776,10 @@ _SHEET_ORDER = {s.name: k for k, s in enumerate((ITEMS, DOCUMENTS, LINES, SERIAL
 
 
 def _escaped_rows(line: _Line, shown: str) -> list[int]:
-    """Rows of a serial the store named escaped (it had a control character)."""
-    return [r for s, r in zip(line.serials, line.rows) if s.encode("unicode_escape").decode("ascii") == shown]
+    """Rows of a serial the store named escaped (it had a control character) or cut short (too long)."""
+    return [r for s, r in zip(line.serials, line.rows)
+            if s.encode("unicode_escape", "backslashreplace").decode("ascii")[:120] == shown
+            or (len(s) > len(shown) >= 20 and s.startswith(shown))]
 
 
 def _about(p: Refusal, doc: _Doc) -> dict:
@@ -675,6 +809,9 @@ def located(cls: type[Refusal], reason: str, sheet: _Sheet | None, row: int | No
 
 
 def sorted_problems(problems: list[Refusal]) -> list[Refusal]:
+    """Problems in the order of the file: refusals without a sheet first, then Items, Documents, Lines,
+    Serials, each by row.
+    """
     return sorted(problems, key=lambda p: (p.sheet is not None, _SHEET_ORDER.get(p.sheet or "", 9), p.row or 0))
 
 
@@ -687,6 +824,9 @@ def import_file(path, operator: str, *, check_only: bool = False, progress: Prog
     (each with its sheet, row and column) otherwise; nothing is imported then. ``check_only``:
     check everything, the database included, and keep nothing. ``progress(stage, done, total)`` is
     called now and then from the calling thread (stages: reading, items, documents)."""
+    from ..rights import require
+
+    require("import")
     with open_book(path) as book:
         job = _Import(book, progress)
         job.find_sheets()

@@ -6,6 +6,14 @@
     serials_from_column(path, column=None)      a supplier's list of serials, for the serial entry form
     export_agenda(agenda, path, **filters)      any agenda, filtered as on screen, streamed
 
+The package
+-----------
+  layout.py    the sheets and their columns (headers, types, help), shared by templates, import, export
+  reader.py    a safe .xlsx reader: refuses what is not a workbook, caps sizes, reads cells by type
+  importer.py  import_file and serials_from_column: rows to store services, problems placed on cells
+  exporter.py  templates and agenda exports, streamed, written beside the target and renamed
+  counts.py    a stock count's export and the import of its scans
+
 The layout
 ----------
 One workbook, sheets found by name (letter case does not matter), other sheets ignored:
@@ -57,9 +65,9 @@ Exports are written to a temporary file beside the target and renamed into place
 
 from __future__ import annotations
 
-from .excel_export import AGENDAS, TEMPLATE_KINDS, export_agenda, write_template
-from .excel_import import ImportResult, import_file, serials_from_column
-from .excel_read import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
+from .exporter import AGENDAS, TEMPLATE_KINDS, export_agenda, write_template
+from .importer import ImportResult, import_file, serials_from_column
+from .reader import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
 
 __all__ = ["AGENDAS", "TEMPLATE_KINDS", "ImportResult", "MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNPACKED_BYTES",
            "export_agenda", "import_file", "serials_from_column", "write_template"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,13 +26,13 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .agendas import document_rows, item_rows, partner_rows, warehouse_rows
-from .documents import KINDS, get_document
-from .errors import InvalidInput, NotFound
-from .excel_layout import BOOL, CODE, DATE, DOCUMENTS, INT, ITEMS, LINES, NUMBER, README, SERIALS, TEXT, SheetSpec
-from .excel_read import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
-from .lookups import list_serials, stock_levels
-from .models import SERIAL_STATUSES
+from ..agendas import document_rows, item_rows, partner_rows, warehouse_rows
+from ..documents import KINDS, MADE_BY_COUNTS, get_document
+from ..errors import CannotWrite, InvalidInput, NotFound
+from ..lookups import list_serials, stock_levels
+from ..models import SERIAL_STATUSES, SerialStatus
+from .layout import BOOL, CODE, DATE, DOCUMENTS, INT, ITEMS, LINES, NUMBER, README, SERIALS, TEXT, SheetSpec
+from .reader import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
 
 PAGE = 1000
 Progress = Callable[[str, int, "int | None"], None]
@@ -40,6 +41,15 @@ Progress = Callable[[str, int, "int | None"], None]
 # --- a streaming sheet ------------------------------------------------------------------------
 
 _STARTS = "=+-@#"  # a formula in a spreadsheet's eyes; "#" only for error names like #N/A
+# Text the xlsx format itself reads specially: "_x0041_" is an escape for "A" to Excel, LibreOffice and our
+# reader. Such text is written escaped ("_x005F_x0041_", the underscore escaped) and as a shared string,
+# the one place openpyxl's reader decodes it too, so that it reads back as typed everywhere.
+_FORMAT_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def escape_text(text: str) -> str:
+    """Text with every complete ``_xHHHH_`` made literal (its underscore written ``_x005F_``)."""
+    return _FORMAT_ESCAPE.sub("_x005F_", text)
 
 
 class SheetWriter:
@@ -59,6 +69,7 @@ class SheetWriter:
         self.rows = 0
 
     def append(self, values: list) -> None:
+        """Write one row of values (the sheet's columns in order); the first rows are held to size the columns."""
         self.rows += 1
         if self.buffer is not None:
             self.buffer.append(values)
@@ -90,6 +101,11 @@ class SheetWriter:
     def _cells(self, values: list) -> list:
         out = values
         for k, v in enumerate(values):
+            if type(v) is str and "_x" in v and _FORMAT_ESCAPE.search(v):
+                if out is values:
+                    out = list(values)
+                out[k] = v = escape_text(v)
+                self.wb._serialstock_escaped = True  # save_workbook makes these shared strings
             if type(v) is str and v and v[0] in _STARTS and (v[0] != "#" or v in ERROR_CODES):
                 if out is values:
                     out = list(values)
@@ -101,27 +117,97 @@ class SheetWriter:
         return out
 
     def close(self) -> None:
+        """Write what is held and set the sheet's filter over the rows written."""
         if self.buffer is not None:
             self._start()
         last = get_column_letter(max(1, len(self.headers)))
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
 
+def check_writable(path) -> None:
+    """CannotWrite (naming the file, saying what to do) unless a file can be made at ``path``: its folder
+    exists, is a folder and takes a new file. Called before any row is written."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CannotWrite(f"Cannot write {path}: it is a folder. Give a file name such as {os.path.join(path, 'export.xlsx')}.",
+                          field="file")
+    if not os.path.exists(folder):
+        raise CannotWrite(f"Cannot write {path}: the folder {folder} does not exist. Create it first or give "
+                          "another path.", field="file")
+    if not os.path.isdir(folder):
+        raise CannotWrite(f"Cannot write {path}: {folder} is a file, not a folder. Give another path.", field="file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".serialstock-", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise CannotWrite(f"Cannot write {path}: the folder {folder} does not take new files "
+                          f"({exc.strerror or exc}). Give a folder you can write.", field="file") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def save_workbook(wb: Workbook, path) -> None:
     """Save next to ``path`` and rename into place: a failed or interrupted export leaves no half file."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".serialstock-", suffix=".xlsx.part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".serialstock-", suffix=".xlsx.part", dir=folder)
+    except OSError as exc:
+        raise CannotWrite(f"Cannot write {path}: {exc.strerror or exc}. Give a folder you can write.",
+                          field="file") from None
     os.close(fd)
     try:
         wb.save(tmp)
+        if getattr(wb, "_serialstock_escaped", False):
+            _escaped_to_shared(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise CannotWrite(f"Cannot write {path}: {exc.strerror or exc}. Nothing was written; free some space "
+                              "or give another folder.", field="file") from None
         raise
+
+
+_INLINE_ESCAPED = re.compile(r'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: xml:space="preserve")?>([^<]*_x005F_[^<]*)</t>'
+                             r"</is></c>")
+
+
+def _escaped_to_shared(path: str) -> None:
+    """Rewrite a saved workbook so that its inline strings holding an escape become shared strings
+    (openpyxl writes every string inline; its reader decodes escapes only in shared strings)."""
+    import zipfile
+
+    strings: list[str] = []
+
+    def shared(m: re.Match) -> str:
+        strings.append(m.group(3))
+        return f'<c {m.group(1)}t="s"{m.group(2)}><v>{len(strings) - 1}</v></c>'
+
+    with zipfile.ZipFile(path) as src:
+        parts = [(info, src.read(info)) for info in src.infolist()]
+    out = []
+    for info, data in parts:
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            data = _INLINE_ESCAPED.sub(shared, data.decode("utf-8")).encode("utf-8")
+        elif info.filename == "[Content_Types].xml":
+            data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        elif info.filename == "xl/_rels/workbook.xml.rels":
+            data = data.replace(b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/'
+                                b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml" '
+                                b'Id="rIdSharedStrings"/></Relationships>')
+        out.append((info, data))
+    items = "".join(f'<si><t xml:space="preserve">{s}</t></si>' for s in strings)
+    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/'
+           f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in out:
+            dst.writestr(info, data)
+        dst.writestr("xl/sharedStrings.xml", sst)
 
 
 def _shown_len(v) -> int:
@@ -173,6 +259,9 @@ _GENERAL = [
 
 
 def write_readme(wb: Workbook, specs: tuple[SheetSpec, ...]) -> None:
+    """Add the "Read me" sheet: the general notes, then every column of ``specs`` with its type, whether it
+    is required and its help.
+    """
     ws = wb.create_sheet(README)
     for letter, width in zip("ABCDE", (12, 18, 30, 24, 100)):
         ws.column_dimensions[letter].width = width
@@ -212,7 +301,7 @@ def _wrapped(ws, text: str, wrap: Alignment) -> WriteOnlyCell:
 
 # --- templates ---------------------------------------------------------------------------------
 
-TEMPLATE_KINDS = ("items", *KINDS)
+TEMPLATE_KINDS = ("items", *(k for k in KINDS if k not in MADE_BY_COUNTS))
 
 
 def _examples(kind: str, today: dt.date):
@@ -232,10 +321,11 @@ def write_template(kind: str, path) -> None:
     "Read me" sheet explaining every column."""
     if kind not in TEMPLATE_KINDS:
         raise InvalidInput(f"Unknown template {kind!r}; use one of {', '.join(TEMPLATE_KINDS)}.", field="kind")
+    check_writable(path)
     wb = Workbook(write_only=True)
     if kind == "items":
         sheet = _sheet_for(wb, ITEMS)
-        sheet.append(["PHONE-X", "Phone X 128 GB", "pcs", "8594000000011", Decimal("349.00"), True])
+        sheet.append(["PHONE-X", "Phone X 128 GB", "pcs", "8594000000013", Decimal("349.00"), True])
         sheet.append(["CABLE", "USB-C cable 1 m", "pcs", None, Decimal("9.90"), False])
         sheet.close()
         write_readme(wb, (ITEMS,))
@@ -254,6 +344,9 @@ def write_template(kind: str, path) -> None:
 
 @dataclass(frozen=True)
 class AgendaSpec:
+    """An agenda an export can write: its name (serials, stock, items, ...), title, the filters it takes,
+    and for document agendas the kinds it holds.
+    """
     name: str
     title: str
     filters: tuple[str, ...]
@@ -261,7 +354,8 @@ class AgendaSpec:
 
 
 AGENDAS: dict[str, AgendaSpec] = {a.name: a for a in (
-    AgendaSpec("serials", "Serial numbers", ("item", "warehouse", "status", "prefix")),
+    AgendaSpec("serials", "Serial numbers", ("item", "warehouse", "status", "prefix", "received_from", "issued_to",
+                                             "received_after", "received_before")),
     AgendaSpec("stock", "Stock", ("item", "warehouse", "search")),
     AgendaSpec("items", "Items", ("search",)),
     AgendaSpec("warehouses", "Warehouses", ("search",)),
@@ -277,7 +371,9 @@ AGENDAS: dict[str, AgendaSpec] = {a.name: a for a in (
 def export_agenda(agenda: str, path, *, progress: Progress | None = None, **filters) -> int:
     """Write one agenda, filtered as on screen, to an .xlsx file; returns the number of data rows
     (for document agendas: documents). Filters (None or "" = not filtered):
-      serials: item, warehouse, status (in_stock (default), issued, removed; None: all), prefix
+      serials: item, warehouse, status (in_stock (default), issued, removed; None: all), prefix, and for
+        tracing received_from / issued_to (partner codes), received_after / received_before (dates,
+        inclusive: the date of the serial's latest goods receipt), as store.lookups.list_serials
       stock: item, warehouse, search (item code beginning or name containing)
       items, warehouses, partners: search (as the agenda's search field)
       goods, purchase_invoices, sales_invoices, transfers, documents: search (number, note, partner)
@@ -297,6 +393,7 @@ def export_agenda(agenda: str, path, *, progress: Progress | None = None, **filt
         elif status is not None and status not in SERIAL_STATUSES:
             raise InvalidInput(f"Unknown serial status {status!r}; use one of {', '.join(SERIAL_STATUSES)} or all.",
                                field="status")
+    check_writable(path)
     wb = Workbook(write_only=True)
     writer = _WRITERS[spec.name if not spec.kinds else "documents"]
     count = writer(wb, spec, progress, **filters)
@@ -320,23 +417,32 @@ def _pages(fetch: Callable[[object], list], cursor: Callable[[object], object]) 
         after = cursor(page[-1])
 
 
-_STATUS_TEXT = {"in_stock": "in stock", "issued": "issued", "removed": "removed"}
 
 
 def _day(value):
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _serials(wb, spec, progress, *, item=None, warehouse=None, status="in_stock", prefix=None) -> int:
+def _status_text(status: str) -> str:
+    """A serial's status as the export writes it: "in stock", "issued", "removed"."""
+    return SerialStatus(status).label if status in SERIAL_STATUSES else status
+
+
+def _serials(wb, spec, progress, *, item=None, warehouse=None, status="in_stock", prefix=None, received_from=None,
+             issued_to=None, received_after=None, received_before=None) -> int:
     sheet = SheetWriter(wb, spec.title, ["Serial", "Item", "Item name", "Status", "Warehouse", "Received by",
-                                         "Received on", "Issued by", "Issued on"],
-                        min_widths=[14, 10, 16, 9, 10, 13, 12, 13, 12], text_columns=[0])
+                                         "Received on", "Issued by", "Issued on", "Received from", "Issued to",
+                                         "Lot", "Expiry date"],
+                        min_widths=[14, 10, 16, 9, 10, 13, 12, 13, 12, 12, 12, 10, 12], text_columns=[0])
     rows = _pages(lambda after: list_serials(item=item or None, warehouse=warehouse or None, status=status or None,
-                                             prefix=prefix or None, after=after, limit=PAGE),
+                                             prefix=prefix or None, received_from=received_from or None,
+                                             issued_to=issued_to or None, received_after=received_after or None,
+                                             received_before=received_before or None, after=after, limit=PAGE),
                   lambda r: (r.code, r.id))
     for r in rows:
-        sheet.append([r.code, r.item, r.item_name, _STATUS_TEXT.get(r.status, r.status), r.warehouse,
-                      r.received_by, _day(r.received_on), r.issued_by, _day(r.issued_on)])
+        sheet.append([r.code, r.item, r.item_name, _status_text(r.status), r.warehouse,
+                      r.received_by, _day(r.received_on), r.issued_by, _day(r.issued_on), r.received_from,
+                      r.issued_to, r.lot, r.expiry])
         _tick(progress, sheet.rows)
     sheet.close()
     return sheet.rows
@@ -403,7 +509,7 @@ def _documents(wb, spec, progress, *, search=None) -> int:
         for ln in d.lines:
             lines.append([d.number, ln.position, ln.item, ln.quantity, ln.price])
             for s in ln.serials:
-                serials.append([d.number, ln.position, s])
+                serials.append([d.number, ln.position, s, ln.lots.get(s), ln.expiries.get(s)])
         if progress:
             progress("documents", n, len(numbers))
     for s in (docs, lines, serials):

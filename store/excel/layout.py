@@ -21,6 +21,10 @@ BOOL = "bool"  # yes/no
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a sheet: its header, its cell type (text | number | date | bool), whether the column
+    must be present and whether every row needs a value, the help text written to the template, and
+    its width in characters.
+    """
     name: str
     type: str
     required: bool  # the column must be present in the sheet
@@ -31,16 +35,20 @@ class Column:
 
     @property
     def key(self) -> str:
+        """The header as compared on import (header_key: case, outer spaces and space/underscore/hyphen
+        differences ignored)."""
         return header_key(self.name)
 
 
 @dataclass(frozen=True)
 class SheetSpec:
+    """A sheet's name, its columns in order and the help text of the template's README sheet."""
     name: str
     columns: tuple[Column, ...]
     help: str
 
     def column(self, name: str) -> Column:
+        """The column with this header. Raises KeyError when the sheet has none."""
         for c in self.columns:
             if c.name == name:
                 return c
@@ -48,6 +56,7 @@ class SheetSpec:
 
     @property
     def headers(self) -> list[str]:
+        """The headers in their order."""
         return [c.name for c in self.columns]
 
 
@@ -63,8 +72,8 @@ ITEMS = SheetSpec("Items", (
     Column("Code", CODE, True, True, "The item's code in the price list, unique. Up to 64 characters.", 16),
     Column("Name", TEXT, True, True, "What the item is called. Up to 200 characters.", 30),
     Column("Unit", TEXT, False, False, "Unit of measure, e.g. pcs, m, roll. Empty: pcs.", 8),
-    Column("EAN", CODE, False, False, "Barcode, 8 to 14 digits, unique. Optional. Format the column as Text to keep "
-           "leading zeros.", 16),
+    Column("EAN", CODE, False, False, "Barcode: a GTIN of 8, 12, 13 or 14 digits with its check digit, unique. "
+           "Optional. Format the column as Text to keep leading zeros.", 16),
     Column("Price", NUMBER, False, False, "Unit price, at most 2 decimal places. Empty: 0.", 10),
     Column("Tracked", BOOL, False, False, "Track serial numbers: yes or no (also true/false, 1/0, x). Empty: no.", 9),
 ), "Price-list items, one per row. Each row creates a new item; a code that exists already is refused.")
@@ -107,6 +116,10 @@ SERIALS = SheetSpec("Serials", (
            "new serials, not in stock now. Issues, sales invoices and transfers: serials in stock in the document's "
            "warehouse. Format the column as Text so that leading zeros stay; a number is read as its digits "
            "(12345, never 12345.0).", 22),
+    Column("Lot", TEXT, False, False, "The serial's lot (batch) number, as a GS1 code's AI 10 gives it; up to 20 "
+           "characters. Optional.", 12),
+    Column("Expiry date", DATE, False, False, "The serial's expiry date (a GS1 code's AI 17): a date cell or text "
+           "YYYY-MM-DD. Optional.", 12),
 ), "One row per serial number of a line of an item tracked by serial number. Paste a supplier's list into the "
    "Serial column and fill Document and Line on its first row only: empty cells repeat the row above.")
 
