@@ -6,7 +6,7 @@ import pytest
 
 from store.counts import get_count, open_count
 from tests.helpers import receive
-from tests.tui_helpers import app_on, burst, scans, settle, small_price_list, status_text
+from tests.tui_helpers import app_on, burst, scans, settle, small_price_list, status_text, until
 from tui.counts import CountScreen, DifferencesScreen, StockCountAgenda
 
 
@@ -51,8 +51,8 @@ async def test_new_count_from_the_menu_scan_and_see_totals(sqlite_url, size):
         await pilot.press("f10")
         await settle(pilot)
         await pilot.press("y")
-        await settle(pilot)
-        assert "is posted as SA-" in status_text(app) and screen.query_one("#scan").disabled
+        assert await until(pilot, lambda: app.screen is screen and "is posted as SA-" in status_text(app))
+        assert screen.query_one("#scan").disabled
     assert get_count(screen.number).status == "posted"
 
 

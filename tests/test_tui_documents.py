@@ -645,3 +645,98 @@ async def test_ctrl_l_lists_refusals_in_the_order_said_and_keeps_its_count_at_20
         title = app.screen.query(Label).first()
         text = str(title.render()).strip()
         assert text.endswith(": 2") and len(text) <= title.content_region.width, text
+
+
+def slow_check(monkeypatch, seconds: float = 0.6):
+    """check_serial as on a loaded machine: each answer takes `seconds`."""
+    import time
+
+    import tui.serial_entry as se
+
+    real = se.check_serial
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(se, "check_serial", slow)
+
+
+async def test_picker_closed_while_a_scan_is_checked_keeps_only_what_the_check_allowed(url, monkeypatch):
+    """F10 pressed while a refused scan is still being checked (a loaded machine, CI): the picker used to
+    close with the refused serial on the line, the line then read 2/2 and the save said '3 serial numbers
+    for quantity 2'. It now waits for its checks; as one was refused it stays open saying why, and F10
+    then closes it with what the checks allowed."""
+    app = app_on(url)
+    small_price_list()
+    receive_now(["A1", "A2", "A3"])
+    receive_now(["B9"], warehouse="B")
+    async with app.run_test(size=(20, 16)) as pilot:
+        doc = await new_document(pilot, "issue")
+        await add_line(pilot, "PHONE-X", 2)
+        assert isinstance(app.screen, SerialPickerScreen)
+        await settle(pilot)
+        slow_check(monkeypatch)
+        await burst(pilot, scans(["A1", "B9", "A3"]) + ["f10"], wait=False)
+        await pilot.pause(0.15)
+        assert isinstance(app.screen, SerialPickerScreen) and "Checking" in status_text(app)
+        await burst(pilot, ["ctrl+s"], wait=False)  # meant for the document
+        await settle(pilot)
+        await pilot.pause(2.0)
+        await settle(pilot)
+        assert isinstance(app.screen, SerialPickerScreen) and "B9 is in warehouse B" in status_text(app)
+        assert "Not closed; not used: ^s" in status_text(app)
+        assert doc.doc.lines[0].serials == ["A1", "A3"]
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentScreen)
+        assert doc.doc.lines[0].serials == ["A1", "A3"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert status_text(app).startswith("Saved GI-"), status_text(app)
+
+
+async def test_entry_closed_while_scans_are_checked_keeps_only_what_the_checks_allowed(url, monkeypatch):
+    """The serial entry alike: F10 while scans are being checked waits for the checks, so a refused scan
+    never reaches the line."""
+    app = app_on(url)
+    small_price_list()
+    receive_now(["IN-1"])
+    async with app.run_test(size=(40, 8)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 2)
+        assert isinstance(app.screen, SerialEntryScreen)
+        await settle(pilot)
+        slow_check(monkeypatch, 0.3)
+        await burst(pilot, scans(["N-1", "IN-1", "N-2"]) + ["f10"], wait=False)
+        await pilot.pause(0.15)
+        assert isinstance(app.screen, SerialEntryScreen) and "Checking" in status_text(app)
+        await settle(pilot)
+        await pilot.pause(1.5)
+        await settle(pilot)
+        assert isinstance(app.screen, SerialEntryScreen) and "IN-1" in status_text(app)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentScreen)
+        assert doc.doc.lines[0].serials == ["N-1", "N-2"]
+
+
+async def test_entry_closed_while_accepted_scans_are_checked_closes_when_they_are(url, monkeypatch):
+    """F10 during checks that all pass: the entry closes by itself once they have answered, and ctrl+s
+    pressed meanwhile saves the document (a real terminal, CI: it used to say '^s does nothing here')."""
+    app = app_on(url)
+    small_price_list()
+    async with app.run_test(size=(40, 8)) as pilot:
+        doc = await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 2)
+        await settle(pilot)
+        slow_check(monkeypatch, 0.3)
+        await burst(pilot, scans(["N-1", "N-2"]) + ["f10"], wait=False)
+        await pilot.pause(0.15)
+        assert isinstance(app.screen, SerialEntryScreen) and "Checking" in status_text(app)
+        await burst(pilot, ["ctrl+s"], wait=False)  # pressed while it waits: kept for the document
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentScreen)
+        assert doc.doc.lines[0].serials == ["N-1", "N-2"]
+        assert status_text(app).startswith("Saved GR-"), status_text(app)

@@ -32,6 +32,18 @@ async def settle(pilot, rounds: int = 3) -> None:
     await pilot.pause()
 
 
+async def until(pilot, condition, timeout: float = 5.0) -> bool:
+    """Settle until condition() holds or timeout seconds pass; returns condition() (a work chain of
+    several workers, each started by the last one's end, may need more rounds than settle gives)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:
+        await settle(pilot, 1)
+        await pilot.pause(0.02)
+    return condition()
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
@@ -62,15 +74,17 @@ def _key_event(key: str):
     return events.Key(key, char)
 
 
-async def burst(pilot, keys) -> None:
+async def burst(pilot, keys, wait: bool = True) -> None:
     """Keys as a scanner sends them: all at once through the terminal driver, nothing awaited between
-    them (Pilot.press waits for the app to go idle after every key)."""
+    them (Pilot.press waits for the app to go idle after every key); then, unless ``wait`` is False,
+    settle (the workers the keys started finish)."""
     app = pilot.app
     for key in keys:
         event = _key_event(key)
         event.set_sender(app)
         app._driver.send_message(event)
-    await settle(pilot)
+    if wait:
+        await settle(pilot)
 
 
 def scans(codes, ends=("enter", "tab")) -> list[str]:

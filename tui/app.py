@@ -342,16 +342,45 @@ class SerialStockApp(App):
     _hold_timer = None
     HOLD_AT_MOST = 3.0  # seconds: a lookup slower than this lets the keys through to what has the focus
 
-    def hold_keys(self) -> None:
+    def hold_keys(self, at_most: float | None = None) -> None:
         """From now until the next screen has its focus, keys wait here instead of going to a widget
         that is about to leave (a quantity typed straight after scanning an item belongs to the line
-        form that the scan opens, serials scanned straight after the quantity to the serial entry)."""
+        form that the scan opens, serials scanned straight after the quantity to the serial entry).
+        ``at_most``: seconds until they go to what has the focus anyway (default HOLD_AT_MOST)."""
         if self._held is None:
             self._held, self._held_early = [], 0
         self._switches += 1  # a release scheduled for an earlier screen switch no longer applies
         if self._hold_timer is not None:
             self._hold_timer.stop()
-        self._hold_timer = self.set_timer(self.HOLD_AT_MOST, self.release_keys)
+        self._hold_timer = self.set_timer(at_most or self.HOLD_AT_MOST, self.release_keys)
+
+    def drop_held_keys(self) -> list:
+        """Stop holding keys and return them unused (the screen they waited for is not coming: a serial
+        form that was closing stays open); the caller says what they were."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._switches += 1
+        held, self._held = self._held or [], None
+        return held
+
+    def describe_keys(self, events_) -> str:
+        """Keys as an operator would name them: the text they typed quoted, command keys by name
+        ('P-7', ctrl+s)."""
+        parts, text = [], ""
+        for e in events_:
+            ch = e.character
+            if ch and ch.isprintable() and e.key not in ("enter", "tab"):
+                text += ch
+                continue
+            if text:
+                parts.append(repr(text))
+                text = ""
+            if e.key not in ("enter", "tab"):
+                parts.append(self.get_key_display(Binding(e.key, "")))
+        if text:
+            parts.append(repr(text))
+        return ", ".join(parts)
 
     def take_back_key(self, event) -> None:
         """A key that reached a widget after the screen began to change: held with the others, before

@@ -80,6 +80,32 @@ def say_taken(form) -> None:
         form.status.say(f"Taken off this line: {why}", error=True, bell=False)
 
 
+def close_when_checked(form, in_flight: int, serials: list[str]) -> None:
+    """F10/Esc on a serial form: close with ``serials`` at once when no scan is being checked; else
+    say so and close when the last check has answered (the form calls this again then), so that a
+    scan refused after the key never reaches the line. A refusal among those answers keeps the form
+    open (stay_open): the operator sees why, and F10 closes."""
+    if in_flight:
+        if not form.closing:
+            form.closing = True
+            form.app.hold_keys(at_most=form.CLOSE_WAIT_AT_MOST)  # keys pressed meanwhile are for the document
+        form.status.say(f"Checking {in_flight} scan{'' if in_flight == 1 else 's'} before closing...",
+                        bell=False)
+        return
+    form.closing = False
+    form.closed = True
+    form.dismiss(list(serials))  # the held keys go to the document once it has its focus again
+
+
+def stay_open(form, why: str) -> None:
+    """A scan refused while the form waited to close: it stays open, saying why; keys pressed after
+    F10 (held for the document) are not used, and named, so that none is lost without a word."""
+    form.closing = False
+    held = form.app.drop_held_keys()
+    keys = form.app.describe_keys(held)
+    form.status.say(f"{why} Not closed{f'; not used: {keys}' if keys else ''}. F10 closes.", error=True)
+
+
 def count_text(n: int, qty: int) -> str:
     """17/20 short 3 - the state in words, not by colour alone."""
     if n == qty:
@@ -90,7 +116,10 @@ def count_text(n: int, qty: int) -> str:
 
 
 def _tell_live(form, serials: list[str]) -> None:
-    """Tell the document of a change in the line's serials (and only of a change)."""
+    """Tell the document of a change in the line's serials (and only of a change); a form that has
+    closed tells nothing more (the line holds what it closed with)."""
+    if getattr(form, "closed", False):
+        return
     if form.live is not None and serials != getattr(form, "_told", None):
         if hasattr(form, "_told"):
             form.live(serials)
@@ -128,6 +157,8 @@ class SerialEntryScreen(Screen[list[str] | None]):
         self.checks: queue.Queue = queue.Queue()
         self.checks_lock = threading.Lock()
         self.checking = False
+        self.closing = False  # F10/Esc came while scans were being checked: close once they are
+        self.closed = False
         self.gtins: dict[str, str] = {}  # serial -> the GTIN its GS1 scan carried (checked against the item)
 
     def compose(self) -> ComposeResult:
@@ -288,6 +319,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
                         with self.checks_lock:
                             if self.checks.empty():
                                 self.checking = False
+                                self.app.call_from_thread(self._checks_idle)
                                 return
                         continue
                     try:
@@ -310,8 +342,16 @@ class SerialEntryScreen(Screen[list[str] | None]):
                 self.checks.queue.clear()
                 self.checking = False
             self.app.call_from_thread(self._not_checked, left, describe(exc))
+            self.app.call_from_thread(self._checks_idle)
+
+    def _checks_idle(self) -> None:
+        """The checker has stopped (every scan answered, or the database failed: those stay, unchecked,
+        and the save checks them): a close asked for meanwhile happens now."""
+        if self.closing and not self.closed:
+            self.action_done()
 
     RECHECK_AFTER = 2.0  # seconds, after a database error
+    CLOSE_WAIT_AT_MOST = 30.0  # seconds F10 waits for the checks holding keys back (then they go to the form)
     VERDICTS_EVERY = 0.1  # seconds: how often a long run of checks tells the screen
 
     def _checked_many(self, verdicts: list[tuple[str, str | None]]) -> None:
@@ -343,7 +383,10 @@ class SerialEntryScreen(Screen[list[str] | None]):
             self.serials.remove(code)
             self._forget(code)
         self._fill_list()
-        self.status.say(problem, error=True)
+        if self.closing:  # refused after F10: the entry stays open, saying why
+            stay_open(self, problem)
+        else:
+            self.status.say(problem, error=True)
 
     # --- other keys ---------------------------------------------------------------------------
     def on_key(self, event) -> None:
@@ -359,7 +402,7 @@ class SerialEntryScreen(Screen[list[str] | None]):
         self.action_done()
 
     def action_done(self) -> None:
-        self.dismiss(list(self.serials))
+        close_when_checked(self, 1 if self.checking else 0, self.serials)
 
     def action_paste(self) -> None:
         self.app.push_screen(PasteDialog(), lambda codes: codes and self._add(codes))
@@ -517,6 +560,9 @@ class SerialPickerScreen(Screen[list[str] | None]):
         self.only_selected = False
         self._timer = None
         self._say_empty = False  # the next rows shown are for a new filter: say it when there are none
+        self.in_flight = 0  # scans being checked
+        self.closing = False  # F10/Esc came while scans were being checked: close once they are
+        self.closed = False
 
     def compose(self) -> ComposeResult:
         yield Plain(f"Line {self.ctx.line} {self.ctx.item} from {self.ctx.warehouse or ''}",
@@ -541,6 +587,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
         return self.table.rows
 
     REFRESH_SECONDS = 5.0  # as the agendas: what other operators issued meanwhile shows up
+    CLOSE_WAIT_AT_MOST = 30.0  # seconds F10 waits for the checks holding keys back (then they go to the form)
     RECHECK_AT_MOST = 200  # selected serials re-checked at each refresh (more: checked at save)
 
     def on_mount(self) -> None:
@@ -693,24 +740,36 @@ class SerialPickerScreen(Screen[list[str] | None]):
                 continue
             self._select(code)
             self._update_count()
+            self.in_flight += 1
+
+            def answered():
+                self.in_flight -= 1
+                if self.closing and not self.in_flight and not self.closed:
+                    self.action_done()
 
             def failed(exc, code=code):
                 if not isinstance(exc, Refusal):  # not a refusal: the pick stays, checked again at save
                     self._set_mark(code, True)
                     self.status.say(f"{code} selected but not checked yet ({describe(exc)}); the save checks it.",
                                     error=True)
-                    return
-                self._deselect(code)
-                self._update_count()
-                self._set_mark(code, False)
-                self.status.say(describe(exc), error=True)
+                else:
+                    self._deselect(code)
+                    self._update_count()
+                    self._set_mark(code, False)
+                    if self.closing:  # refused after F10: the picker stays open, saying why
+                        stay_open(self, describe(exc))
+                    else:
+                        self.status.say(describe(exc), error=True)
+                answered()
+
+            def done(_, code=code):
+                self._set_mark(code, True)
+                self.status.say(f"Selected {code}.", minor=True)
+                answered()
 
             call_store(self, check_serial, self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
                        document=self.ctx.document, line=self.ctx.line, elsewhere=self.ctx.elsewhere,
-                       gtin=gtin, group="picker-scan",
-                       done=lambda _, code=code: (self._set_mark(code, True),
-                                                  self.status.say(f"Selected {code}.", minor=True)),
-                       failed=failed)
+                       gtin=gtin, group="picker-scan", done=done, failed=failed)
 
     def action_oldest(self) -> None:
         need = self.ctx.quantity - len(self.selected)
@@ -785,4 +844,4 @@ class SerialPickerScreen(Screen[list[str] | None]):
         self.action_done()
 
     def action_done(self) -> None:
-        self.dismiss(list(self.selected))
+        close_when_checked(self, self.in_flight, self.selected)
