@@ -92,10 +92,14 @@ class FiguresOut(BaseModel):
 
 
 class TotalsOut(BaseModel):
+    """Serial numbers of the tracked items (untracked quantities are in their own units and do not add
+    up: they are per item in ``figures``), and how many untracked items were counted other than expected."""
     expected: str
     counted: str
     missing: str
     extra: str
+    untracked_items: int
+    untracked_items_differing: int
 
 
 class DifferenceOut(BaseModel):
@@ -156,7 +160,8 @@ class ScansOut(BaseModel):
 
 
 def _totals(t) -> TotalsOut:
-    return TotalsOut(expected=dec(t.expected), counted=dec(t.counted), missing=dec(t.missing), extra=dec(t.extra))
+    return TotalsOut(expected=dec(t.expected), counted=dec(t.counted), missing=dec(t.missing), extra=dec(t.extra),
+                     untracked_items=t.untracked, untracked_items_differing=t.untracked_differing)
 
 
 def _figures(f) -> FiguresOut:

@@ -90,13 +90,18 @@ class ItemFigures:
 
 @dataclass
 class Totals:
-    """Quantities of one count, in the item's unit (Decimal): what the stock said (``expected``), what was
-    counted, and the differences (``missing`` = expected not counted, ``extra`` = counted not expected).
+    """The totals of one count. ``expected``, ``counted``, ``missing`` (expected, not scanned) and ``extra``
+    (scanned, not expected) are numbers of serial numbers, over the tracked items (Decimal, whole);
+    untracked items, whose quantities are in their own units (pcs, m, kg) and do not add up with
+    serials or with each other, are counted as items: ``untracked`` how many the count has, and
+    ``untracked_differing`` how many of them were counted other than expected (their figures: per item).
     """
     expected: Decimal = Decimal(0)
     counted: Decimal = Decimal(0)
     missing: Decimal = Decimal(0)
     extra: Decimal = Decimal(0)
+    untracked: int = 0
+    untracked_differing: int = 0
 
 
 @dataclass
@@ -322,13 +327,23 @@ def get_count(number: str) -> CountView:
                      started_at=_dt(row[2]), closed_at=_dt(row[3]), closed_by=row[4] or "",
                      adjustment=row[6], adjustment_deleted=row[6] is not None and row[5] is None)
     view.figures = [] if c.status == CANCELLED else _figures(c)
-    t = view.totals
-    for f in view.figures:
-        t.expected += f.expected
-        t.counted += f.counted
-        t.missing += f.missing
-        t.extra += f.extra
+    view.totals = _totals(view.figures)
     return view
+
+
+def _totals(figures) -> Totals:
+    """Serials of tracked items added up; untracked items counted as items (see Totals)."""
+    t = Totals()
+    for f in figures:
+        if f.tracked:
+            t.expected += f.expected
+            t.counted += f.counted
+            t.missing += f.missing
+            t.extra += f.extra
+        else:
+            t.untracked += 1
+            t.untracked_differing += f.counted != f.expected
+    return t
 
 
 def count_totals(number: str) -> Totals:

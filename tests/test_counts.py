@@ -155,6 +155,24 @@ def test_a_receipt_during_the_count_is_no_false_alarm(floor):
     assert (f.expected, f.counted, f.missing, f.extra) == (4, 4, 0, 0)
 
 
+def test_totals_add_serials_and_count_untracked_items_apart(floor):
+    """10 m of cable and 3 phones are not 13 of anything: the totals add serial numbers only, and say
+    how many untracked items were counted other than expected (each is in the per-item figures)."""
+    from store.catalog import create_item
+
+    create_item("GLUE", "Glue", unit="kg", tracked=False)
+    receive("GLUE", [], qty="2.5")
+    n = open_count("MAIN", ["PHONE-X", "CABLE", "GLUE"], operator="ann").number
+    for code in ("A1", "B1"):
+        scan_serial(n, code, operator="ann")
+    count_quantity(n, "CABLE", 8, operator="ann")
+    count_quantity(n, "GLUE", "2.5", operator="ann")
+    t = get_count(n).totals
+    assert (t.expected, t.counted, t.missing, t.extra) == (3, 2, 2, 1)
+    assert (t.untracked, t.untracked_differing) == (2, 1)  # the cable is off, the glue is not
+    assert (fig(n, "CABLE").difference, fig(n, "GLUE").difference) == (-2, 0)
+
+
 # --- posting ----------------------------------------------------------------------------------
 
 def test_posting_makes_stock_what_was_counted(floor):

@@ -26,8 +26,12 @@ def _counts():
 
 
 def totals_text(t) -> str:
-    """The totals as the screen shows them; words that wrap on 20 columns, one row on 40."""
-    return f"Exp {fmt_qty(t.expected)} Cnt {fmt_qty(t.counted)} Miss {fmt_qty(t.missing)} Extra {fmt_qty(t.extra)}"
+    """The totals as the screen shows them; words that wrap on 20 columns, one row on 40: serial
+    numbers, then, when the count has untracked items, how many of them are off (store.counts.Totals)."""
+    text = f"Exp {fmt_qty(t.expected)} Cnt {fmt_qty(t.counted)} Miss {fmt_qty(t.missing)} Extra {fmt_qty(t.extra)}"
+    if t.untracked:
+        text += f" Untracked off {t.untracked_differing}"
+    return text
 
 
 class StockCountAgenda(Agenda):
