@@ -220,3 +220,25 @@ async def test_a_draft_that_cannot_be_written_is_said_on_the_screen_in_front(sql
         await settle(pilot)
         assert app.screen is entry
         assert "The draft could not be kept" in status_text(app)
+
+
+async def test_a_scan_at_a_question_is_said_inside_it_on_a_40x8_handheld(sqlite_url):
+    """A scan at `Quit serialstock?` on a 40x8 handheld: its notification covered the question for 6 s
+    (screens.md Known problems). It is said inside the question now, under it; ctrl+l keeps it."""
+    from tui.common import ConfirmScreen
+
+    app = app_on(sqlite_url)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmScreen)
+        await burst(pilot, scans(["SN-2001"]))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert app.screen is question and not app._notifications
+        said = question.query_one("#said")
+        assert said.display and "Not used: 'SN-2001'" in str(said.content)
+        assert question.query_one("#question").region.height > 0 and said.region.height > 0  # both in view
+        assert any("SN-2001" in e for e in app.refusal_log)

@@ -498,8 +498,12 @@ class SerialStockApp(App):
         else:
             return
         statuses = [s for s in self.screen.query(StatusLine) if s.display]
+        said = getattr(self.screen, "say_refusal", None)
         if statuses:
             statuses[0].say(message, error=True, bell=False)
+        elif said is not None:  # a question says it under itself, instead of a notification over it
+            said(message)
+            self._keep_screen_refusal(message)
         else:
             self.notify_refusal(message, severity="warning")
 
@@ -507,6 +511,10 @@ class SerialStockApp(App):
         """A refusal on a screen without a status line (the menu, a question): a notification, kept for
         ctrl+l with this screen's refusals, since the notification goes after a few seconds."""
         self.notify(message, severity=severity, timeout=6)
+        self._keep_screen_refusal(message)
+
+    def _keep_screen_refusal(self, message: str) -> None:
+        """A refusal said on a screen without a status line, kept for ctrl+l there and after."""
         entry = f"{time.strftime('%H:%M:%S')} {message}"
         self.screen.__dict__.setdefault("_notified_refusals", []).append(entry)
         self.keep_refusal(entry)

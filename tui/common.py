@@ -207,6 +207,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen > Vertical { width: 90%; max-width: 60; height: auto; max-height: 100%; border: thick $warning;
                                padding: 0 1; background: $surface; }
     ConfirmScreen .keys { color: $text-muted; }
+    ConfirmScreen #said { color: $text-error; text-style: bold; display: none; }
     """
     KEYS_TEXT = "y: yes   n/Esc: no"
     TITLE = "Question"  # F1's and ctrl+l's name for it
@@ -222,7 +223,15 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(self.question, id="question")
+            yield Plain("", id="said")
             yield Plain(self.keys_text, classes="keys")
+
+    def say_refusal(self, message: str) -> None:
+        """A key or scan that answers nothing, said inside the question, under it: a notification would
+        cover the question on a 40x8 handheld for seconds."""
+        said = self.query_one("#said", Plain)
+        said.update(f"! {message}")
+        said.display = True
 
     def on_key(self, event) -> None:
         # runs before the bindings are looked up (they are checked once the key has bubbled up)
