@@ -312,3 +312,22 @@ async def test_picker_f7_shows_the_selected_and_f8_clears_them(sqlite_url):
         await settle(pilot)
         assert picker.table.current().code == codes[0] and "1 of 500" in header(picker)
         assert "[ ]" in line_of(picker, 1)
+
+
+async def test_picker_count_follows_another_operators_issue_at_the_next_refresh(sqlite_url):
+    """Another operator issues a serial far from the rows on screen: the picker's `1 of 300` became
+    `1 of 299` only some 30 s later (counted every 6th refresh). The picker counts at each refresh."""
+    from tests.tui_helpers import new_line
+    from tui.serial_entry import SerialPickerScreen
+
+    app = app_on(sqlite_url)
+    codes = many_serials(300)
+    async with app.run_test(size=(40, 16)) as pilot:
+        picker = await new_line(pilot, "issue", "PHONE-X", 2)
+        assert isinstance(picker, SerialPickerScreen)
+        await settle(pilot)
+        assert "1 of 300" in header(picker)
+        save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, [codes[-1]])]), operator="bob")
+        picker._refresh()  # what its 5 s timer does
+        await settle(pilot)
+        assert "1 of 299" in header(picker)

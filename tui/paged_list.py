@@ -177,6 +177,7 @@ class PagedList(Widget, can_focus=True):
 
     REFRESH_MARGIN = 20  # rows read again above and below those on screen
     RECOUNT_EVERY = 6  # refreshes (of 5 s on the agendas) between counts when nothing on screen changed
+    # (a list whose count is cheap, as the picker's serials of one item in one warehouse, sets 1)
     _refreshes = 0
 
     def refresh_rows(self) -> bool:

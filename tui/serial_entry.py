@@ -593,6 +593,9 @@ class SerialPickerScreen(Screen[list[str] | None]):
     def on_mount(self) -> None:
         self._update_count()
         self.query_one("#scan", Input).focus()
+        # one item's serials in one warehouse: cheap to count, so `of N` follows other operators' issues
+        # at each refresh (the agendas, over every serial, count every few)
+        self.table.RECOUNT_EVERY = 1
         self.load()
         say_taken(self)
         self.set_interval(self.REFRESH_SECONDS, self._refresh)
