@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from .common import ConfirmScreen, HelpScreen, MessagesScreen, call_store, describe
+from .common import ConfirmScreen, HelpScreen, MessagesScreen, call_store, describe, say_on_dialog
 from .widgets import KeyFooter, Plain, StatusLine
 
 # (title, class in tui.agendas): imported when first opened, to keep start-up quick
@@ -498,11 +498,9 @@ class SerialStockApp(App):
         else:
             return
         statuses = [s for s in self.screen.query(StatusLine) if s.display]
-        said = getattr(self.screen, "say_refusal", None)
         if statuses:
             statuses[0].say(message, error=True, bell=False)
-        elif said is not None:  # a question says it under itself, instead of a notification over it
-            said(message)
+        elif say_on_dialog(self.screen, message):  # inside the dialog, not in a notification over it
             self._keep_screen_refusal(message)
         else:
             self.notify_refusal(message, severity="warning")

@@ -154,6 +154,24 @@ def describe(exc: Exception) -> str:
     return f"Internal error ({type(exc).__name__}: {exc}); details in {where}"
 
 
+def said_line() -> Plain:
+    """The line of a dialog (a question, a choice, F1, ctrl+l) where a key or scan it cannot use is said,
+    in its own frame, hidden until then: a notification would cover the dialog on a 40x8 handheld."""
+    return Plain("", id="said", classes="said")
+
+
+def say_on_dialog(screen, message: str) -> bool:
+    """Say ``message`` on the screen's said_line, brought into view; False if it has none."""
+    found = screen.query("#said.said")
+    if not found:
+        return False
+    said = found.first()
+    said.update(f"! {message}")
+    said.display = True
+    said.scroll_visible(animate=False)
+    return True
+
+
 class MessagesScreen(ModalScreen[None]):
     """ctrl+l: the refusals said on the screen underneath, newest first, wrapped to be read whole at
     any width, scrolled by keys."""
@@ -180,6 +198,7 @@ class MessagesScreen(ModalScreen[None]):
             n = len(self.messages)  # the count stays in view however narrow: the screen's name gives way
             yield FitLabel(f"Refused on {self.title_text}: {n}", f"Refused here: {n}", f"Refused: {n}",
                            classes="screen-title")
+            yield said_line()
             yield Plain("\n".join(f"! {m}" for m in self.messages) or "Nothing was refused here.", id="list")
             if self.earlier:
                 yield Plain("Earlier, on other screens:", classes="keys")
@@ -207,7 +226,6 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen > Vertical { width: 90%; max-width: 60; height: auto; max-height: 100%; border: thick $warning;
                                padding: 0 1; background: $surface; }
     ConfirmScreen .keys { color: $text-muted; }
-    ConfirmScreen #said { color: $text-error; text-style: bold; display: none; }
     """
     KEYS_TEXT = "y: yes   n/Esc: no"
     TITLE = "Question"  # F1's and ctrl+l's name for it
@@ -223,15 +241,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Plain(self.question, id="question")
-            yield Plain("", id="said")
+            yield said_line()
             yield Plain(self.keys_text, classes="keys")
-
-    def say_refusal(self, message: str) -> None:
-        """A key or scan that answers nothing, said inside the question, under it: a notification would
-        cover the question on a 40x8 handheld for seconds."""
-        said = self.query_one("#said", Plain)
-        said.update(f"! {message}")
-        said.display = True
 
     def on_key(self, event) -> None:
         # runs before the bindings are looked up (they are checked once the key has bubbled up)
@@ -273,6 +284,7 @@ class HelpScreen(ModalScreen[None]):
         lines = [f"{key}: {desc}" for key, desc in self.keys + common]
         with VerticalScroll():
             yield Plain(f"Keys: {self.title_text}", classes="screen-title")
+            yield said_line()
             yield Plain("\n".join(lines), id="keys")
             yield Plain("Esc closes", classes="keys")
 

@@ -22,7 +22,7 @@ from store.documents import check_quantity
 from store.errors import Refusal
 from store.serials import generate_serials, split_serials
 
-from .common import ConfirmScreen, call_store, describe
+from .common import ConfirmScreen, call_store, describe, said_line
 from .widgets import FitLabel, KeyedInput, Plain, StatusLine, TypedInput
 
 
@@ -574,6 +574,7 @@ class ChoiceDialog(FormScreen[str | None]):
             yield Plain(self.title_text, classes="screen-title")
             yield OptionList(*[Option(f"{i}. {label}", id=value) for i, (label, value) in enumerate(self.choices, 1)],
                              id="choices")
+            yield said_line()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
