@@ -685,7 +685,7 @@ async def test_picker_closed_while_a_scan_is_checked_keeps_only_what_the_check_a
         await pilot.pause(2.0)
         await settle(pilot)
         assert isinstance(app.screen, SerialPickerScreen) and "B9 is in warehouse B" in status_text(app)
-        assert "Not closed; not used: ^s" in status_text(app)
+        assert "Not closed (^s not used): " in status_text(app)
         assert doc.doc.lines[0].serials == ["A1", "A3"]
         await pilot.press("f10")
         await settle(pilot)

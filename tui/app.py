@@ -395,10 +395,16 @@ class SerialStockApp(App):
         if self._hold_timer is not None:
             self._hold_timer.stop()
             self._hold_timer = None
-        held, self._held = self._held, None
-        for event in held or []:
+        held, self._held = self._held or [], None
+        closes = getattr(self.screen, "CLOSE_KEYS", ())
+        for i, event in enumerate(held):
             # handed on now, not posted to the app's queue: a key already waiting there came later
             (self.screen.focused or self.screen)._forward_event(event)
+            if event.key in closes and i + 1 < len(held):
+                # a key that closes this screen: the rest wait for the screen it leads to (as on_event)
+                self.hold_keys()
+                self._held.extend(held[i + 1:])
+                break
 
     _switches = 0
 
@@ -425,9 +431,18 @@ class SerialStockApp(App):
     async def on_event(self, event) -> None:
         from textual import events
 
-        if isinstance(event, events.Key) and self._held is not None and not event.is_forwarded:
-            self._held.append(event)
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held is not None:
+                self._held.append(event)
+                return
+            if event.key in getattr(self.screen, "CLOSE_KEYS", ()):
+                # a key that closes this screen (a serial form's F10): keys already on their way after
+                # it, in the same write (F10 then ctrl+s), are for the screen it leads back to. Hold them
+                # now, as they reach the app, not once the key has made its way to its binding; the
+                # screen lets them go if it stays (release_keys / drop_held_keys).
+                await super().on_event(event)
+                self.hold_keys()
+                return
         await super().on_event(event)
 
     def push_screen(self, *args, **kwargs):

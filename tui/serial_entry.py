@@ -103,7 +103,7 @@ def stay_open(form, why: str) -> None:
     form.closing = False
     held = form.app.drop_held_keys()
     keys = form.app.describe_keys(held)
-    form.status.say(f"{why} Not closed{f'; not used: {keys}' if keys else ''}. F10 closes.", error=True)
+    form.status.say(f"Not closed{f' ({keys} not used)' if keys else ''}: {why} F10 closes.", error=True)
 
 
 def count_text(n: int, qty: int) -> str:
@@ -395,9 +395,12 @@ class SerialEntryScreen(Screen[list[str] | None]):
     def action_to_list(self) -> None:
         self.query_one("#entered", OptionList).focus()
 
+    CLOSE_KEYS = {"f10", "escape"}  # keys after these are held for the document (SerialStockApp.on_event)
+
     def action_back(self) -> None:
         if self.focused is self.query_one("#entered"):
             self.query_one("#scan", Input).focus()
+            self.app.release_keys()  # not closing: the keys after Esc are this form's
             return
         self.action_done()
 
@@ -548,6 +551,7 @@ class SerialPickerScreen(Screen[list[str] | None]):
         Binding("space", "toggle", "Toggle", show=False, id="picker.toggle"),
         Binding("down", "to_list", "List", show=False, id="picker.list"),
     ]
+    CLOSE_KEYS = {"f10", "escape"}  # keys after these are held for the document (SerialStockApp.on_event)
     # keys of the list that work while the scan field has the focus (the focus stays there)
     LIST_KEYS = {"pageup": ("page", -1), "pagedown": ("page", 1), "ctrl+home": ("first", None),
                  "ctrl+end": ("last", None)}
@@ -839,10 +843,12 @@ class SerialPickerScreen(Screen[list[str] | None]):
         agendas); then the picker closes."""
         if self.focused is self.table:
             self.query_one("#scan", Input).focus()
+            self.app.release_keys()  # not closing: the keys after Esc are this picker's
             return
         scan = self.query_one("#scan", Input)
         if scan.value:
             scan.value = ""
+            self.app.release_keys()
             return
         self.action_done()
 

@@ -78,6 +78,37 @@ def test_receive_by_scan_with_quantity_typed_at_once(run_app, db_file, size):
     assert saved_serials(db_file) == ["K-1", "K-2", "K-3"]
 
 
+F10, CTRL_S = b"\x1b[21~", b"\x13"
+
+
+@pytest.mark.parametrize("size", HANDHELDS)
+@pytest.mark.parametrize("kind", ["receipt", "issue"])
+def test_serials_f10_and_ctrl_s_in_one_write_save(run_app, db_file, size, kind):
+    """The serials, F10 and ctrl+s in one write (a quick hand after a burst, or a keypad macro): the
+    ctrl+s reached the serial form before F10 had closed it, and was said as `^s does nothing here` on
+    the document, unsaved (the walk). Keys after F10 are now held for the document."""
+    t = run_app(db_file, cols=size[0], rows=size[1])
+    (new_receipt if kind == "receipt" else new_issue)(t)
+    codes = ["W-1", "W-2", "W-3"] if kind == "receipt" else ["P-004", "P-009", "P-011"]
+    phone_line(t, 3)
+    t.write(b"".join(c.encode() + b"\r" for c in codes) + F10 + CTRL_S)
+    prefix = "GR-" if kind == "receipt" else "GI-"
+    t.wait_for(re.compile(rf"Saved\s+{prefix}"))
+    assert saved_serials(db_file, prefix) == codes
+
+
+def test_a_refused_serial_before_f10_and_ctrl_s_in_one_write_keeps_the_form_open_saying_why(run_app, db_file):
+    """P-001 is in stock already: the entry stays open at 2/3, and says why and that ^s was not used,
+    instead of only `^s does nothing here` (the walk)."""
+    t = run_app(db_file, cols=40, rows=16)
+    new_receipt(t)
+    phone_line(t, 3)
+    t.write(b"V-1\rP-001\rV-3\r" + F10 + CTRL_S)
+    t.wait_for("2/3 short 1")
+    t.wait_for_words("Not closed (^s not used): Line 1 (PHONE-X): serial P-001 is already in stock")
+    assert "Saved" not in t.text()
+
+
 def test_a_scan_into_the_quantity_is_refused_with_the_bell(run_app, db_file):
     t = run_app(db_file, cols=40, rows=16)
     new_receipt(t)
