@@ -190,3 +190,56 @@ async def test_a_refusal_in_a_burst_stays_through_the_extras_and_counts_after_it
         await settle(pilot)
         assert "counted already" in status_text(app)
         assert str(screen.query_one("#totals").content) == "Exp 3 Cnt 3 Miss 1 Extra 1"
+
+
+async def test_the_differences_list_says_when_it_holds_only_the_first_of_many(sqlite_url, monkeypatch):
+    """F5 listed the first 300 missing serials and said `305 differences.` beside `Miss 1875` (the walk):
+    it now says how many are missing and that only the first are listed."""
+    monkeypatch.setattr(DifferencesScreen, "LIMIT", 3)
+    app = app_on(sqlite_url)
+    small_price_list()
+    receive("PHONE-X", [f"M-{i}" for i in range(6)], operator="setup")
+    n = open_count("MAIN", operator="setup").number
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        app.push_screen(DifferencesScreen(n))
+        await settle(pilot)
+        assert len(app.screen.rows) == 3
+        assert "6 missing, 0 extra: the first 3 of each listed" in status_text(app)
+
+
+async def test_a_counted_quantity_is_typed_not_scanned_and_a_large_one_asks(sqlite_url):
+    """F4 Qty took a scanner's burst `20250` as 20,250 counted (the walk); it is refused as in the line
+    form, a quantity over the confirmation limit asks first, and the answer names the item and its total."""
+    from tests.helpers import receive as receive_qty
+    from tui.common import ConfirmScreen
+    from tui.dialogs import RecordForm
+
+    app = app_on(sqlite_url)
+    small_price_list()
+    receive_qty("CABLE", [], qty=10, operator="setup")
+    n = open_count("MAIN", operator="setup").number
+    async with app.run_test(size=(20, 16)) as pilot:
+        await settle(pilot)
+        app.push_screen(CountScreen(n))
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
+        await pilot.press(*"CABLE", "enter")
+        await burst(pilot, list("20250") + ["enter"])
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
+        assert "'20250' came as a scan: Counted (added) is typed" in status_text(app)
+        await pilot.press(*"5000", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "5000 counted of CABLE" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordForm)
+        app.screen.query_one("#f-quantity").value = ""
+        await pilot.press(*"8", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "CABLE: 8 counted, 8 in all (expected 10)." in status_text(app)

@@ -252,16 +252,35 @@ class CountScreen(Screen):
                                         check), chosen)
 
     def action_quantity(self) -> None:
+        result = {}
+
         def save(values) -> None:
-            _counts().count_quantity(self.number, values["item"], values["quantity"], operator=self.app.operator)
+            result["figures"] = _counts().count_quantity(self.number, values["item"], values["quantity"],
+                                                         operator=self.app.operator)
 
         def saved(values) -> None:
             if values is not None:
-                self.status.say(f"{values['item']}: {values['quantity']} counted.", bell=False)
+                f = result["figures"]  # the item by its code (an EAN may have been scanned), and its total
+                self.status.say(f"{f.item}: {values['quantity']} counted, {fmt_qty(f.counted)} in all "
+                                f"(expected {fmt_qty(f.expected)}).", bell=False)
                 self._load()
 
+        def confirm(values) -> str | None:
+            from decimal import Decimal, InvalidOperation
+
+            from .dialogs import quantity_confirm_limit
+
+            limit = quantity_confirm_limit()
+            try:
+                qty = Decimal(values["quantity"])
+            except (InvalidOperation, ValueError):
+                return None  # the store refuses it, naming the field
+            if limit and abs(qty) > limit:
+                return f"{fmt_qty(qty)} counted of {values['item']}: more than {limit:,}. Is that right?"
+            return None
+
         self.app.push_screen(RecordForm("Counted quantity", [("item", "Item", ""), ("quantity", "Counted (added)", "")],
-                                        save), saved)
+                                        save, typed={"quantity"}, confirm=confirm), saved)
 
     def action_export(self) -> None:
         from .excel import FileJob, default_path
@@ -334,20 +353,30 @@ class DifferencesScreen(Screen[None]):
             rows += [(d.code, d.text, d.item) for d in counts.extra_serials(self.number, limit=self.LIMIT)]
             rows += [("", f"{'+' if f.difference > 0 else ''}{fmt_qty(f.difference)}", f.item)
                      for f in view.figures if not f.tracked and f.difference != 0]
-            return rows
+            return rows, view.totals
 
         call_store(self, read, name="count_differences", done=self._show,
                    failed=lambda exc: self.query_one(StatusLine).say(describe(exc), error=True))
 
-    def _show(self, rows) -> None:
+    def _show(self, answer) -> None:
+        rows, totals = answer
         self.rows = rows
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
             t.add_row(*plain(*r))
         fit_columns(t, rows)
-        self.query_one(StatusLine).say(f"{len(rows)} difference{'' if len(rows) == 1 else 's'}." if rows else "Nothing missing, nothing extra.",
-                                       bell=False)
+        self.query_one(StatusLine).say(self.summary(rows, totals), bell=False)
+
+    def summary(self, rows, totals) -> str:
+        """What the list holds, saying so when it holds only the first LIMIT missing or extra serials."""
+        if not rows:
+            return "Nothing missing, nothing extra."
+        missing, extra = int(totals.missing), int(totals.extra)
+        if missing > self.LIMIT or extra > self.LIMIT:
+            return (f"{missing:,} missing, {extra:,} extra: the first {self.LIMIT} of each listed; "
+                    f"{self.app.key_of('count.export', 'ctrl+o')} on the count exports them all.")
+        return f"{len(rows)} difference{'' if len(rows) == 1 else 's'}."
 
     def action_unscan(self) -> None:
         t = self.query_one(DataTable)

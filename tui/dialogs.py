@@ -430,12 +430,17 @@ class RecordForm(FormScreen[dict | None]):
     SHORT = {"Track serial numbers": "SN"}  # a checkbox's label on a handheld (the Price List's column)
     HELP_EXTRA = [("Enter", "Next field; on the last one, save"), ("Space", "Tick or untick the checkbox")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, object]], save) -> None:
-        """fields: (key, label, initial value; a bool makes a checkbox)."""
+    def __init__(self, title: str, fields: list[tuple[str, str, object]], save, *, typed: set[str] = frozenset(),
+                 confirm=None) -> None:
+        """fields: (key, label, initial value; a bool makes a checkbox). ``typed``: the keys of fields a
+        person types (a quantity): a scanner's burst into one is refused (TypedInput). ``confirm(values)``:
+        a question to ask before saving (a quantity over the confirmation limit), or None."""
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.save = save
+        self.typed = set(typed)
+        self.confirm = confirm
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -447,8 +452,9 @@ class RecordForm(FormScreen[dict | None]):
                     yield Label(label)
                     # a value already there is selected as the field takes the focus: typing replaces it
                     # (`pcs`, `0`), as in the line form's quantity
-                    yield KeyedInput("" if initial is None else str(initial), compact=True, id=f"f-{key}",
-                                     select_on_focus=bool(initial)).set_advances(key != self.fields[-1][0])
+                    kind = TypedInput if key in self.typed else KeyedInput
+                    yield kind("" if initial is None else str(initial), compact=True, id=f"f-{key}",
+                               select_on_focus=bool(initial)).set_advances(key != self.fields[-1][0])
             yield StatusLine("", id="status")
             yield Plain("Enter: next  F10: save  Esc: cancel", classes="keys")
 
@@ -462,6 +468,11 @@ class RecordForm(FormScreen[dict | None]):
     @on(FormCheckbox.Entered)
     def _checkbox_entered(self, event: FormCheckbox.Entered) -> None:
         self._after(event.checkbox)
+
+    @on(TypedInput.BurstRefused)
+    def _burst_refused(self, event: TypedInput.BurstRefused) -> None:
+        label = next(label for key, label, _ in self.fields if f"f-{key}" == event.input.id)
+        self.query_one(StatusLine).say(f"{event.text!r} came as a scan: {label} is typed, not scanned.", error=True)
 
     def _after(self, field) -> None:
         """Enter in a field: the next field (a checkbox too, so that it is seen), or save on the last."""
@@ -477,8 +488,17 @@ class RecordForm(FormScreen[dict | None]):
         for key, _, initial in self.fields:
             w = self.query_one(f"#f-{key}")
             values[key] = w.value if isinstance(w, Checkbox) else w.value.strip()
-        call_store(self, self.save, values, name=f"save {self.title_text}", done=lambda _: self.dismiss(values),
-                   failed=lambda exc: self.query_one(StatusLine).say(describe(exc), error=True))
+
+        def save():
+            call_store(self, self.save, values, name=f"save {self.title_text}", done=lambda _: self.dismiss(values),
+                       failed=lambda exc: self.query_one(StatusLine).say(describe(exc), error=True))
+
+        question = self.confirm(values) if self.confirm is not None else None
+        if question is None:
+            save()
+            return
+        self.app.push_screen(ConfirmScreen(question, "y: yes, keep it   n/Esc: change it"),
+                             lambda yes: save() if yes else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
