@@ -205,10 +205,14 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_config(args)
     args.url = url = resolve_url(args.settings.values["database"])
     try:
-        parse_url(url)
+        kind, where = parse_url(url)
     except DatabaseError as exc:
         print(f"serialstock: {exc}", file=sys.stderr)
         return 2
+    if args.command in READ_ONLY_COMMANDS and kind == "sqlite" and _missing_file(where):
+        # checking or exporting a file that is not there would create it (and its folders) and say OK
+        return fail(f"no database at {where}: check the path (--db, or the settings' database); "
+                    "`serialstock` or `serialstock demo` makes a new one.")
     if not is_postgres_url(url):
         _skip_postgres_driver()
     handlers = {"check": _cmd_check, "demo": _cmd_demo}
@@ -251,6 +255,20 @@ def peewee_errors() -> tuple:
     import peewee
 
     return (peewee.DatabaseError, peewee.InterfaceError)
+
+
+READ_ONLY_COMMANDS = {"check", "export"}  # they refuse an SQLite file that is not there instead of making it
+
+
+def _missing_file(path: str) -> bool:
+    """True when ``path`` is not there and its nearest existing folder is a folder (a path under a file
+    is the database layer's to name: 'is a file, not a folder')."""
+    if path == ":memory:" or os.path.exists(path):
+        return False
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    return os.path.isdir(parent)
 
 
 def fail(message: str, status: int = 2) -> int:
