@@ -489,6 +489,13 @@ def scan_serial(number: str, code: str, *, item: str | None = None, operator: st
             raise InvalidInput(reason=f"serial {code} is a serial of {' and of '.join(r[4] for r in rows)}, which "
                                f"{c.number} does not count.", serial=code, item=rows[0][4], field="item")
         else:
+            product = catalog.find_item(code)  # an item's code or EAN scanned instead of a serial
+            if product is not None and not product.tracked:
+                raise InvalidInput(reason=f"{code} is the code of {product.code}, which does not track serial "
+                                   "numbers: type its counted quantity instead.", item=product.code, field="quantity")
+            if product is not None:
+                raise InvalidInput(reason=f"{code} is the code of {product.code}, not a serial number: scan the "
+                                   "unit's serial number.", item=product.code, serial=code, field="serial")
             raise InvalidInput(reason=f"serial {code} is unknown; choose its item and scan it again to count it "
                                "as extra.", serial=code, field="item")
         item_id, item_code = row[1], row[4]

@@ -114,6 +114,21 @@ def test_an_unknown_serial_needs_its_item(floor):
     assert scan_serial(n, "ZZ", item="8594000000013", operator="ann").item == "PHONE-X"  # by EAN
 
 
+def test_an_items_own_code_scanned_as_a_serial_says_what_it_is(floor):
+    """The EAN of an untracked item scanned at the count said `Serial 8594000000068 is unknown; choose
+    its item` (the walk): it now says whose code it is and what to do."""
+    from store.catalog import update_item
+
+    update_item("CABLE", ean="8594000000068")
+    n = open_count("MAIN", operator="ann").number
+    with pytest.raises(InvalidInput, match="8594000000068 is the code of CABLE, which does not track serial numbers: "
+                                           "type its counted quantity instead"):
+        scan_serial(n, "8594000000068", operator="ann")
+    with pytest.raises(InvalidInput, match="TAB-9 is the code of TAB-9, not a serial number"):
+        scan_serial(n, "TAB-9", operator="ann")
+    assert get_count(n).totals.counted == 0
+
+
 def test_a_count_of_some_items_refuses_others(floor):
     n = open_count("MAIN", ["TAB-9"], operator="ann").number
     with pytest.raises(InvalidInput, match="serial A1 is a serial of PHONE-X, which SC-.* does not count"):
