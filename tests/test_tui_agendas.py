@@ -106,6 +106,27 @@ async def test_list_refreshes_keeping_the_cursor_when_someone_else_saves(sqlite_
         assert agenda.current_row().number == first.number
 
 
+async def test_a_document_made_while_the_agenda_shows_its_start_comes_into_view_above_the_cursor(sqlite_url):
+    """Back on the agenda after saving a new document, the agenda read `2 of 24` with the new document,
+    row 1, scrolled out of view (the walk): a list shown from its start stays at its start."""
+    app = app_on(sqlite_url)
+    small_price_list()
+    for q in range(1, 25):  # more than the screen shows
+        first = save_document(DocumentIn("receipt", [LineIn("CABLE", q)]), operator="setup")
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        app.push_screen(GoodsAgenda())
+        await settle(pilot)
+        agenda = app.screen
+        assert agenda.current_row().number == first.number and agenda.table.top == 0
+        second = save_document(DocumentIn("receipt", [LineIn("CABLE", 2)]), operator="anna")
+        agenda.refresh_rows()
+        await settle(pilot)
+        assert agenda.current_row().number == first.number  # the cursor stays on its record
+        assert agenda.table.top == 0  # and the new one is in view above it
+        assert second.number in "".join(s.text for s in agenda.table.render_line(1))
+
+
 async def test_price_list_search_and_item_detail(sqlite_url):
     from tui.item_detail import ItemDetailScreen
 

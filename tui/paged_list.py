@@ -209,6 +209,9 @@ class PagedList(Widget, can_focus=True):
             rows = before + after
             # the cursor as it is now: keys pressed while the read was on its way count
             keep, keep_index, keep_top = self.current_key(), self.cursor, self.cursor - self.top
+            # a list shown from its first row stays so: rows new at its start (a document just made,
+            # newest first) come into view above the cursor instead of being scrolled out of it
+            at_start = self.top == 0 and lo == 0 and not self.more_before
             old_keys = [source.key(r) for r in held[lo:hi]]
             keys = [source.key(r) for r in rows]
             cells = [tuple(source.cells(r)) for r in rows]
@@ -233,7 +236,7 @@ class PagedList(Widget, can_focus=True):
             self.more_after = more_after or hi < len(held)
             self._set_rows(rows, cells)
             self.cursor = index
-            self.top = max(0, self.cursor - keep_top)
+            self.top = 0 if at_start else max(0, self.cursor - keep_top)
             self._after_move(announce=keep not in keys, loaded=True)
             return True
 
