@@ -448,6 +448,28 @@ async def test_the_status_line_never_shows_a_stale_count(url):
         assert "Line 1 PHONE-X: 3/3 complete" in status_text(app)
 
 
+async def test_two_serials_taken_meanwhile_are_counted_on_the_form_that_opens(url):
+    """Two serials taken by another operator: the picker said only the last `Taken off this line`, not
+    `(2 refused, ^l lists)` (the walk), since refusals said without the bell were not counted."""
+    app = app_on(url)
+    small_price_list()
+    receive_now(["S1", "S2", "S3"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await new_document(pilot, "issue")
+        await add_line(pilot, "PHONE-X", 3)
+        await burst(pilot, scans(["S1", "S2", "S3"]))
+        await pilot.press("f10")
+        await settle(pilot)
+        save_document(DocumentIn("issue", [LineIn("PHONE-X", 2, None, ["S2", "S3"])]), operator="bob")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, SerialPickerScreen)
+        shown = str(app.screen.status.content)
+        assert "(2 refused, ^l lists) Taken off this line: " in shown, shown
+
+
 async def test_a_database_error_while_checking_keeps_the_scan(url, monkeypatch):
     """Only a refusal removes a scan: a database error leaves it, marked, and it is checked again."""
     import peewee

@@ -296,7 +296,7 @@ class StatusLine(Plain):
             keep = getattr(self.app, "keep_refusal", None)
             if keep is not None:
                 keep(entry)
-            self._errors = self._errors + 1 if held and bell else 1
+            self._errors = self._errors + 1 if held else 1  # bell or not, a refusal in a row is counted
             self._error_at = now
             shown = f"! {text}" if self._errors == 1 else f"! ({self._errors} refused, ^l lists) {text}"
         else:
