@@ -395,10 +395,16 @@ def list_warehouses() -> list[Warehouse]:
 
 
 def get_partner(code: str | None) -> Partner | None:
-    """The partner with this code, or None for None or blank. Raises NotFound for an unknown code."""
+    """The partner with this code, or None for None or blank. A code typed in another case (`acme`)
+    finds its partner when exactly one partner has that code in any case, as find_item does for items.
+    Raises NotFound for an unknown code."""
     if code is None or not str(code).strip():
         return None
-    p = _one(Partner, "code = ?", clean_code_text(code))
+    text = clean_code_text(code)
+    p = _one(Partner, "code = ?", text)
+    if p is None:
+        matches = list(Partner.select().where(fn.LOWER(Partner.code) == text.lower()).limit(2))
+        p = matches[0] if len(matches) == 1 else None
     if p is None:
         raise NotFound(f"No partner with code {code}.", field="partner")
     return p

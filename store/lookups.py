@@ -101,8 +101,10 @@ class SerialRow:
 
 @dataclass
 class SerialInfo(SerialRow):
-    """A SerialRow with its whole history (find_serial, lookup)."""
+    """A SerialRow with its whole history (find_serial), or its latest movements (lookup: ``earlier``
+    says how many older ones were left out)."""
     history: list[Movement] | None = None
+    earlier: int = 0
 
 
 # A serial's movements: (serial id, ledger id, then Movement's fields in order, then date, partner, invoice,
@@ -419,10 +421,18 @@ def _in_stock_count(item_id: int) -> int:
     return q.count()
 
 
+def _keep_latest(s: SerialInfo, n: int) -> None:
+    """Keep the serial's latest ``n`` movements, counting those left out in ``earlier``."""
+    moves = s.history or []
+    s.earlier = max(0, len(moves) - n)
+    s.history = moves[-n:]
+
+
 def lookup(text: str, *, history: int = 5) -> LookupResult:
     """One scan or typed code: the serials with that code (any item), and the item with that code or
     EAN. A GS1 scan (store.gs1) gives the serial of the item with its GTIN, or that item when the code
-    carries no serial. Each serial keeps only its latest ``history`` movements. Raises InvalidGs1 for a
+    carries no serial. Each serial keeps only its latest ``history`` movements (``earlier``: how many
+    older ones there are). Raises InvalidGs1 for a
     GS1 scan that cannot be read and NotFound for a GTIN no item has."""
     from .catalog import find_item, item_for_gs1
     from .gs1 import parse_scan
@@ -432,7 +442,7 @@ def lookup(text: str, *, history: int = 5) -> LookupResult:
         item = item_for_gs1(gs1)
         serials = [s for s in find_serial(gs1.serial) if s.item == item.code] if gs1.serial else []
         for s in serials:
-            s.history = s.history[-history:]
+            _keep_latest(s, history)
         items = []
         if not gs1.serial:
             n = _in_stock_count(item.id)
@@ -442,7 +452,7 @@ def lookup(text: str, *, history: int = 5) -> LookupResult:
     text = clean_code_text(text)
     serials = find_serial(text) if text else []
     for s in serials:
-        s.history = s.history[-history:]
+        _keep_latest(s, history)
     items = []
     item = find_item(text) if text else None
     if item is not None:

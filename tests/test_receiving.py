@@ -126,6 +126,18 @@ def test_document_header_is_checked(stock):
     assert "at least one line" in text
 
 
+def test_a_partner_code_in_another_case_is_its_partner_when_only_one_has_it(stock):
+    """`acme` was `No partner with code acme.` (the second walk, in a filter); a code in another case
+    finds its partner as an item code does, unless two partners differ only in case."""
+    from store import catalog
+
+    doc = save_document(DocumentIn("receipt", [LineIn("CABLE", 1)], partner="acme"), operator="t")
+    assert get_document(doc.number).partner == "ACME"
+    catalog.create_partner("Acme", "Another Acme")
+    with pytest.raises(DocumentRefused, match="No partner with code acme"):
+        save_document(DocumentIn("receipt", [LineIn("CABLE", 1)], partner="acme"), operator="t")
+
+
 def test_item_can_be_given_by_ean(stock):
     doc = receive("8594000000013", ["E1"])
     assert doc.lines[0].item == "PHONE-X"

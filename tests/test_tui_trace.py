@@ -98,3 +98,74 @@ async def test_lookup_screen_says_who_has_it(sqlite_url):
         await settle(pilot)
         answer = str(app.screen.query_one("#answer").content)
         assert "IN STOCK MAIN" in answer and "From SUPP 2026-01-05" in answer and "To " not in answer
+
+
+async def test_lookup_says_how_many_movements_it_leaves_out_and_f6_lists_them_all(sqlite_url):
+    """A serial with 10 movements: the lookup listed the 5 newest and never said there were more, so the
+    receipt it came in by was nowhere (the second walk). It now says so, and F6 opens the whole history."""
+    from tui.agendas import SerialHistoryScreen
+    from tui.lookup import LookupScreen
+
+    app = app_on(sqlite_url)
+    small_price_list()  # warehouses MAIN and B
+    save_document(DocumentIn("receipt", [LineIn("PHONE-X", 1, None, ["M1"])], date=dt.date(2026, 1, 2)),
+                  operator="setup")
+    for day in range(3, 7):  # 4 transfers: 8 movements, then the issue
+        a, b = ("MAIN", "B") if day % 2 else ("B", "MAIN")
+        save_document(DocumentIn("transfer", [LineIn("PHONE-X", 1, None, ["M1"])], warehouse=a, to_warehouse=b,
+                                 date=dt.date(2026, 1, day)), operator="setup")
+    save_document(DocumentIn("issue", [LineIn("PHONE-X", 1, None, ["M1"])], date=dt.date(2026, 1, 9)),
+                  operator="setup")
+    text = describe_result(lookup("M1"))
+    assert "5 earlier movements: F6 lists all" in text and " in MAIN 01-02" not in text
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press(*"M1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, SerialHistoryScreen)
+        assert "10 of 10" in "".join(s.text for s in app.screen.table.render_line(0)) or \
+            app.screen.table.total == 10
+
+
+async def test_the_partner_filter_fits_a_handheld_takes_any_case_and_lists_partners(sqlite_url):
+    """F8 at 20x16: its labels were cut mid-word (`Received on or a` / `Received on or b`), `supp` was
+    `No partner with code supp.` and F4 did nothing (the second walk)."""
+    from textual.widgets import Label
+
+    from tui.code_picker import CodePicker
+    from tui.dialogs import RecordForm
+
+    app = app_on(sqlite_url)
+    setup_trace()
+    async with app.run_test(size=(20, 16)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        agenda = app.screen
+        await pilot.press("f6", "f6")  # all statuses
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        labels = [label for label in form.query(Label) if label.display]
+        for label, (_, texts) in zip(labels, SerialAgenda.TRACE_FIELDS):
+            shown = str(label.content)
+            assert shown in texts and len(shown) <= label.content_region.width, (shown, texts)  # whole
+        assert str(labels[2].content) != str(labels[3].content)  # after and before told apart
+        await pilot.press("f4")  # the partners
+        await settle(pilot)
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press(*"supp")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert app.screen is agenda, status_text(app.screen)
+        assert [r.code for r in agenda.rows] == ["P1", "P2"]
+        assert "from SUPP" in str(agenda.query_one("#title").content)

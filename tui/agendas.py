@@ -238,9 +238,11 @@ class SerialAgenda(Agenda):
         Binding("f4", "cycle_warehouse", "Warehouse", id="serials.warehouse"),
         Binding("f8", "trace_filter", "Partner", id="serials.partner"),
     ]
-    TRACE_FIELDS = (("received_from", "Received from (partner)"), ("issued_to", "Issued to (partner)"),
-                    ("received_after", "Received on or after (YYYY-MM-DD)"),
-                    ("received_before", "Received on or before (YYYY-MM-DD)"))
+    # each label's texts longest first: a 20-column handheld shows the first that fits, not one cut mid-word
+    TRACE_FIELDS = (("received_from", ("Received from (partner)", "Received from", "From")),
+                    ("issued_to", ("Issued to (partner)", "Issued to", "To")),
+                    ("received_after", ("Received on or after (YYYY-MM-DD)", "Received on/after", "On/after")),
+                    ("received_before", ("Received on or before (YYYY-MM-DD)", "Received on/before", "On/before")))
     CAN_DELETE = False
 
     def __init__(self, *, item: str | None = None) -> None:
@@ -349,22 +351,33 @@ class SerialAgenda(Agenda):
         return out
 
     def action_trace_filter(self) -> None:
+        resolved: dict = {}
+
         def chosen(v):
             if v is None:
                 return
-            self.trace = self._trace_values(v)
+            self.trace = resolved.get("values", self._trace_values(v))
             self._show_filters()
             self.reload()
 
         def check(v):
+            from store.errors import NotFound
+
             values = self._trace_values(v)
             for key in ("received_from", "issued_to"):
                 if key in values:
-                    catalog.get_partner(values[key])
+                    try:  # a code in another case is its partner's: the filter takes the code as stored
+                        values[key] = catalog.get_partner(values[key]).code
+                    except NotFound as exc:
+                        raise NotFound(f"{exc} F4 lists the partners.", field=key) from None
+            resolved["values"] = values
 
         fields = [(key, label, _day(self.trace.get(key)) if "received_" in key and key != "received_from"
                    else self.trace.get(key) or "") for key, label in self.TRACE_FIELDS]
-        self.app.push_screen(RecordForm("Partner and dates (empty: all)", fields, check), chosen)
+        self.app.push_screen(RecordForm("Partner/dates filter", fields, check,
+                                        pickers={"received_from": "partner", "issued_to": "partner"},
+                                        keys_text="Empty: all. Enter: next  F4: list  F10: apply  Esc: cancel"),
+                             chosen)
 
 
 class _Moves:

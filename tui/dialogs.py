@@ -425,22 +425,38 @@ class RecordForm(FormScreen[dict | None]):
     """Fields of a simple record (an item, a warehouse, a partner), saved by ``save(values)`` in a worker."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
-                Binding("f10", "accept", "Save", id="form.save")]
+                Binding("f10", "accept", "Save", id="form.save"),
+                Binding("f4", "pick", "List", id="form.pick")]
 
     SHORT = {"Track serial numbers": "SN"}  # a checkbox's label on a handheld (the Price List's column)
     HELP_EXTRA = [("Enter", "Next field; on the last one, save"), ("Space", "Tick or untick the checkbox")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, object]], save, *, typed: set[str] = frozenset(),
-                 confirm=None) -> None:
-        """fields: (key, label, initial value; a bool makes a checkbox). ``typed``: the keys of fields a
-        person types (a quantity): a scanner's burst into one is refused (TypedInput). ``confirm(values)``:
-        a question to ask before saving (a quantity over the confirmation limit), or None."""
+    def __init__(self, title: str, fields: list[tuple[str, str | tuple[str, ...], object]], save, *,
+                 typed: set[str] = frozenset(), confirm=None, pickers: dict[str, str] | None = None,
+                 keys_text: str = "Enter: next  F10: save  Esc: cancel") -> None:
+        """fields: (key, label, initial value; a bool makes a checkbox); a label may be several texts,
+        longest first, of which the form shows the first that fits (FitLabel). ``typed``: the keys of
+        fields a person types (a quantity): a scanner's burst into one is refused (TypedInput).
+        ``confirm(values)``: a question to ask before saving (a quantity over the confirmation limit), or
+        None. ``pickers``: field key -> "partner" / "warehouse" / "item": F4 there opens that list, and
+        Enter on a code not typed whole opens it filtered (a code typed whole, in any case, is taken)."""
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.save = save
         self.typed = set(typed)
         self.confirm = confirm
+        self.pickers = dict(pickers or {})
+        self.keys_text = keys_text
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "pick":
+            return bool(self.pickers)  # F4 only where a field has a list
+        return True
+
+    @staticmethod
+    def _label(label) -> str:
+        return label[0] if isinstance(label, tuple) else label
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -449,21 +465,44 @@ class RecordForm(FormScreen[dict | None]):
                 if isinstance(initial, bool):
                     yield FormCheckbox(label, initial, short=self.SHORT.get(label), compact=True, id=f"f-{key}")
                 else:
-                    yield Label(label)
+                    yield FitLabel(*label) if isinstance(label, tuple) else Label(label)
                     # a value already there is selected as the field takes the focus: typing replaces it
                     # (`pcs`, `0`), as in the line form's quantity
                     kind = TypedInput if key in self.typed else KeyedInput
                     yield kind("" if initial is None else str(initial), compact=True, id=f"f-{key}",
                                select_on_focus=bool(initial)).set_advances(key != self.fields[-1][0])
             yield StatusLine("", id="status")
-            yield Plain("Enter: next  F10: save  Esc: cancel", classes="keys")
+            yield Plain(self.keys_text, classes="keys")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
+        key = (event.input.id or "")[2:]
+        if key in self.pickers and event.value.strip():
+            self._pick_into(event.input, pick_single=True)  # a code typed whole is taken; else its list
+            return
         self._after(event.input)
+
+    def action_pick(self) -> None:
+        """F4: the list of the field with the focus (partners, warehouses or items)."""
+        field = self.focused
+        if isinstance(field, Input) and (field.id or "")[2:] in self.pickers:
+            self._pick_into(field, pick_single=False)
+
+    def _pick_into(self, field: Input, *, pick_single: bool) -> None:
+        from .code_picker import CodePicker
+
+        def picked(code):
+            if not code:
+                field.focus()
+                return
+            field.value = code
+            self.call_after_refresh(self._after, field)  # on, as Enter with a code typed whole
+
+        text = field.value.strip() if pick_single else ""
+        self.app.push_screen(CodePicker(self.pickers[field.id[2:]], text, pick_single=pick_single), picked)
 
     @on(FormCheckbox.Entered)
     def _checkbox_entered(self, event: FormCheckbox.Entered) -> None:
@@ -471,7 +510,7 @@ class RecordForm(FormScreen[dict | None]):
 
     @on(TypedInput.BurstRefused)
     def _burst_refused(self, event: TypedInput.BurstRefused) -> None:
-        label = next(label for key, label, _ in self.fields if f"f-{key}" == event.input.id)
+        label = next(self._label(label) for key, label, _ in self.fields if f"f-{key}" == event.input.id)
         self.query_one(StatusLine).say(f"{event.text!r} came as a scan: {label} is typed, not scanned.", error=True)
 
     def _after(self, field) -> None:

@@ -45,6 +45,8 @@ def describe_result(r: LookupResult) -> str:
                 out.append(f"   {m.partner}")
             if m.invoice:
                 out.append(f"   for {m.invoice}")
+        if s.earlier:  # the lookup shows the latest movements; the history lists them all
+            out.append(f" {s.earlier} earlier movement{'' if s.earlier == 1 else 's'}: F6 lists all")
         out.append("")
     for i in r.items:
         out += [f"Item {i.code}", i.name, "tracked by serial" if i.tracked else "no serials"]
@@ -62,6 +64,8 @@ class LookupScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="lookup.back"),
         Binding("f5", "again", "Again", id="lookup.again"),
+        Binding("f6", "history", "History", id="lookup.history",
+                tooltip="The whole history of the serial shown (the answer lists its latest 5 movements)"),
         # the answer scrolls while the scan field keeps the focus for the next scan
         Binding("down", "scroll(1)", "Scroll", show=False, id="lookup.down"),
         Binding("up", "scroll(-1)", "Scroll up", show=False, id="lookup.up"),
@@ -74,6 +78,7 @@ class LookupScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.last = ""
+        self.result: LookupResult | None = None
 
     def compose(self) -> ComposeResult:
         yield Plain("Lookup", classes="screen-title")
@@ -112,6 +117,7 @@ class LookupScreen(Screen):
             answer.update("")
             status.say(f"{result.text}: no serial, item or EAN has this code.", error=True)
             return
+        self.result = result
         text = describe_result(result)
         answer.update(text)
         box = self.query_one("#answer-box")
@@ -123,6 +129,16 @@ class LookupScreen(Screen):
     def action_scroll(self, lines: int) -> None:
         box = self.query_one("#answer-box")
         box.scroll_relative(y=lines, animate=False)
+
+    def action_history(self) -> None:
+        """F6: the whole history of the serial shown (the first, when several items have that code)."""
+        serials = self.result.serials if self.result is not None else []
+        if not serials:
+            self.query_one(StatusLine).say("Scan a serial first: F6 lists its whole history.", error=True)
+            return
+        from .agendas import SerialHistoryScreen
+
+        self.app.push_screen(SerialHistoryScreen(serials[0].code, item=serials[0].item))
 
     def action_again(self) -> None:
         if self.last:
