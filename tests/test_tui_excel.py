@@ -78,6 +78,46 @@ async def test_import_from_the_menu_all_or_nothing(sqlite_url, tmp_path):
     assert stock_of("PHONE-X") == 2
 
 
+async def test_f10_again_after_an_import_asks_before_importing_the_file_a_second_time(sqlite_url, tmp_path):
+    """F10 after a successful import imported the same file again, without a word: a second receipt of the
+    same 5 cables, said in the same words (the second walk). It asks now; n keeps the one import."""
+    from store.lookups import stock_of as stock
+    from tui.common import ConfirmScreen
+
+    app = app_on(sqlite_url)
+    small_price_list()
+    path = tmp_path / "cables.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Documents"
+    wb.active.append(["Document", "Kind", "Date", "Warehouse"])
+    wb.active.append(["D1", "receipt", "2026-03-02", "MAIN"])
+    lines = wb.create_sheet("Lines")
+    lines.append(["Document", "Line", "Item", "Quantity"])
+    lines.append(["D1", 1, "CABLE", 5])
+    wb.save(path)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        job = await _run_job(pilot, str(path))
+        assert stock("CABLE") == 5
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "cables.xlsx was done at" in app.screen.question
+        assert "made a second time" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is job and stock("CABLE") == 5
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("y")  # asked again, and this time meant
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if not job.running and stock("CABLE") == 10:
+                break
+        assert stock("CABLE") == 10
+
+
 async def test_serials_from_a_spreadsheet_column(sqlite_url, tmp_path):
     app = app_on(sqlite_url)
     small_price_list()

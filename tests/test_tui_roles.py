@@ -162,3 +162,23 @@ async def test_a_login_that_is_not_a_user_ends_the_app(sqlite_url):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
     assert isinstance(app.database_error, users.NotAUser) and app.return_code == 1
+
+
+async def test_the_footer_follows_a_floor_users_document_becoming_read_only_at_save(sqlite_url):
+    """A floor user saves a new goods receipt; a saved document is not theirs to change, so it turns
+    read-only. The footer still offered `^s Save f4 Add line …` until F1 was pressed (the second walk)."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.tui_helpers import new_line
+
+    app = app_on(sqlite_url, acting=Acting("bob", "floor"))
+    small_price_list()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await new_line(pilot, "receipt", "CABLE", 2)
+        doc = app.screen
+        keys = lambda: [k.description for k in doc.query(FooterKey)]  # noqa: E731
+        assert "Add line" in keys()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert doc.number and doc.read_only
+        assert "Add line" not in keys() and "Save" not in keys(), keys()

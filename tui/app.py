@@ -580,7 +580,8 @@ class SerialStockApp(App):
     def action_import_excel(self) -> None:
         from .excel import FileJob, import_job
 
-        self.push_screen(FileJob("Import from Excel (all or nothing)", "", import_job(self.operator)))
+        self.push_screen(FileJob("Import from Excel (all or nothing)", "", import_job(self.operator),
+                                 again="Its documents would be made a second time."))
 
     def action_lookup(self) -> None:
         from .lookup import LookupScreen

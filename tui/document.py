@@ -673,6 +673,8 @@ class DocumentScreen(Screen):
         self.saving = False
         self.view = view
         self.number = view.number
+        # saved, it may be read-only now (a floor user's, a generated one): the footer and F1 follow
+        self.call_after_refresh(self.refresh_bindings)
         extra = f" with {view.generated}" if view.generated else ""
         if self.doc != self._saving_copy:
             # changed while the save was on its way: the changes stay, to be saved next

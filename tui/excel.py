@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, ProgressBar
 
-from .common import describe, store_connection
+from .common import ConfirmScreen, describe, store_connection
 from .dialogs import FormScreen
 from .widgets import Plain, StatusLine
 
@@ -34,15 +34,20 @@ class FileJob(FormScreen[object]):
     FileJob #problems-box:focus { background: $boost; }
     """
 
-    def __init__(self, title: str, path: str, job, *, extra: tuple[str, str] | None = None) -> None:
-        """``job(path, extra_value, progress)`` runs in a thread and returns a sentence for the operator."""
+    def __init__(self, title: str, path: str, job, *, extra: tuple[str, str] | None = None,
+                 again: str | None = None) -> None:
+        """``job(path, extra_value, progress)`` runs in a thread and returns a sentence for the operator.
+        ``again``: what running it again on the same file would do (an import: make its documents
+        again); given, F10 or Enter after a success on that file asks first, saying so."""
         super().__init__()
         self.title_text = title
         self.path = path
         self.job = job
         self.extra = extra  # (label, initial) of a second field, e.g. the serial column
+        self.again = again
         self.result = None
         self.running = False
+        self.done_on: tuple | None = None  # (path, extra, time) of the last success
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
@@ -76,7 +81,17 @@ class FileJob(FormScreen[object]):
         if not path:
             self.query_one(StatusLine).say("Which file?", error=True)
             return
+        if self.again and self.done_on is not None and self.done_on[:2] == (path, extra):
+            def answered(yes):
+                if yes:
+                    self.done_on = None
+                    self.action_start()
+
+            self.app.push_screen(ConfirmScreen(f"{os.path.basename(path)} was done at {self.done_on[2]}. "
+                                               f"Again? {self.again}", "y: yes, again   n/Esc: no"), answered)
+            return
         self.running = True
+        self._started_on = (path, extra)
         self.query_one(StatusLine).say("Working...", bell=False)
         bar = self.query_one(ProgressBar)
         bar.display = True
@@ -96,8 +111,11 @@ class FileJob(FormScreen[object]):
 
         self.run_worker(run, name=f"file_job {self.title_text}", thread=True, group="file-job")
 
+    _started_on: tuple = ("", None)
+
     def _done(self, result) -> None:
         self.running = False
+        self.done_on = (*self._started_on, dt.datetime.now().strftime("%H:%M"))
         self.problems = []
         self.query_one("#problems-box").display = False
         self.result = result
