@@ -43,9 +43,11 @@ def clean_text(value, field: str, *, max_length: int, required: bool = True) -> 
 def clean_decimal(value, field: str, *, places: int = 2, minimum: Decimal | None = Decimal(0)) -> Decimal:
     """``value`` (text with . or , as the decimal mark, a number or a Decimal) as a Decimal.
 
-    Raises InvalidInput (``field``) when it is not a finite number, is below ``minimum`` (None: no
-    limit) or has more than ``places`` decimal places.
+    Raises InvalidInput (``field``) when it is empty (None or blank), not a finite number, below
+    ``minimum`` (None: no limit) or has more than ``places`` decimal places.
     """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidInput(f"{field.capitalize()} is empty; it must be a number.", field=field)
     try:
         number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):

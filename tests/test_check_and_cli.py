@@ -47,6 +47,9 @@ def test_check_counts_stock_against_serials(stock):
 
 
 def test_cli_check_exit_codes(sqlite_url, capsys):
+    assert main(["--db", sqlite_url, "check"]) == 2  # not there: check makes no database (the walk)
+    assert "no database at" in capsys.readouterr().err
+    dbm.connect(sqlite_url)  # a new, empty database
     assert main(["--db", sqlite_url, "check"]) == 0
     assert "OK" in capsys.readouterr().out
     dbm.db.execute_sql("INSERT INTO item (code, name, unit, price, tracked, created_at) VALUES ('X', 'X', 'pcs', 0, 1, '2026-01-01')")

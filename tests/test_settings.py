@@ -113,8 +113,10 @@ def test_config_says_which_keymap_ids_are_no_bindings(capsys):
 def test_the_commands_database_comes_from_the_file(tmp_path, capsys):
     db = tmp_path / "from-file.db"
     write_config(f'database = "sqlite:///{db}"\n')
+    assert main(["check"]) == 2  # the file's database is not there yet: named, and not made
+    assert f"no database at {db}" in capsys.readouterr().err and not db.exists()
+    assert main(["demo"]) == 0 and db.exists()  # made where the file says
     assert main(["check"]) == 0
-    assert db.exists()
 
 
 def test_the_settings_module_imports_no_ui():

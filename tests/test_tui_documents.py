@@ -448,6 +448,33 @@ async def test_the_status_line_never_shows_a_stale_count(url):
         assert "Line 1 PHONE-X: 3/3 complete" in status_text(app)
 
 
+async def test_the_serial_checker_never_waits_for_the_screen_while_holding_its_queue(url, monkeypatch):
+    """The checker told the screen it was done (call_from_thread, which waits for the event loop) while
+    holding the lock of its queue; a scan arriving then made the event loop wait for that lock: both
+    waited for good, the app froze with `S-0001 (checking)` and the next scans never came in (a loaded
+    CI run of the split-scan e2e test). Every call to the screen is now made without the lock."""
+    app = app_on(url)
+    small_price_list()
+    held_at_call = []
+    async with app.run_test(size=(40, 16)) as pilot:
+        await new_document(pilot, "receipt")
+        await add_line(pilot, "PHONE-X", 5)
+        entry = app.screen
+        assert isinstance(entry, SerialEntryScreen)
+        real = app.call_from_thread
+
+        def watched(callback, *args, **kwargs):
+            held_at_call.append(entry.checks_lock.locked())
+            return real(callback, *args, **kwargs)
+
+        monkeypatch.setattr(app, "call_from_thread", watched)
+        for code in ("S-0001", "S-0002", "S-0003"):
+            await burst(pilot, scans([code]))
+        await settle(pilot)
+        assert entry.serials == ["S-0001", "S-0002", "S-0003"] and not entry.pending
+    assert held_at_call and not any(held_at_call)
+
+
 async def test_two_serials_taken_meanwhile_are_counted_on_the_form_that_opens(url):
     """Two serials taken by another operator: the picker said only the last `Taken off this line`, not
     `(2 refused, ^l lists)` (the walk), since refusals said without the bell were not counted."""

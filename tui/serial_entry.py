@@ -317,10 +317,14 @@ class SerialEntryScreen(Screen[list[str] | None]):
                             self.app.call_from_thread(self._checked_many, verdicts)
                             verdicts = []
                         with self.checks_lock:
-                            if self.checks.empty():
+                            idle = self.checks.empty()
+                            if idle:
                                 self.checking = False
-                                self.app.call_from_thread(self._checks_idle)
-                                return
+                        if idle:
+                            # told outside the lock: call_from_thread waits for the event loop, which takes
+                            # the lock to queue the next scan (told inside it, both waited for good)
+                            self.app.call_from_thread(self._checks_idle)
+                            return
                         continue
                     try:
                         check_serial(self.ctx.kind, self.ctx.item, code, warehouse=self.ctx.warehouse,
