@@ -475,6 +475,26 @@ async def test_the_serial_checker_never_waits_for_the_screen_while_holding_its_q
     assert held_at_call and not any(held_at_call)
 
 
+async def test_a_line_accepted_unchanged_leaves_the_document_unchanged(url):
+    """Enter on a line, then Enter: the line form accepted the line as it was, and the title took a `*`
+    as if the document had changed (the second walk)."""
+    app = app_on(url)
+    small_price_list()
+    gr = save_document(DocumentIn("receipt", [LineIn("CABLE", 2)]), operator="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(DocumentScreen(number=gr.number))
+        await settle(pilot)
+        doc = app.screen
+        assert isinstance(doc, DocumentScreen) and not doc.dirty
+        await pilot.press("down", "enter")  # the line form, on the line
+        await settle(pilot)
+        await pilot.press("enter")  # the quantity as it was: the form accepts
+        await settle(pilot)
+        assert app.screen is doc and not doc.dirty, status_text(app)
+        assert not str(doc.query_one("#header").content).startswith("* ")
+
+
 async def test_two_serials_taken_meanwhile_are_counted_on_the_form_that_opens(url):
     """Two serials taken by another operator: the picker said only the last `Taken off this line`, not
     `(2 refused, ^l lists)` (the walk), since refusals said without the bell were not counted."""

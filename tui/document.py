@@ -475,6 +475,10 @@ class DocumentScreen(Screen):
                 return
             self.items[result.item.code] = result.item
             same = result.item.code == line.item  # the serials stay, with their lots and expiry dates
+            price_same = (result.price is None) == (line.price is None) and (
+                line.price is None or Decimal(str(result.price)) == Decimal(str(line.price)))
+            if same and price_same and Decimal(str(result.quantity)) == Decimal(str(line.quantity)):
+                return  # accepted unchanged: the document is not changed (no `*` in its title)
             self.doc.lines[i] = LineIn(result.item.code, result.quantity, result.price,
                                        line.serials if same else [], line.lots if same else {},
                                        line.expiries if same else {})
