@@ -827,9 +827,10 @@ def _undo(ctx: _Context, undo: dict, entries: dict) -> None:
             for (item_id, code, _wh, _d), _lid, sid in moved[:50]:
                 later = latest.get(sid)
                 by = f"by {_doc(later.document)} on {_day(later.date)}" if later else "since"
+                fix = f" Change or delete {_doc(later.document)} first." if later else ""
                 problems.append(MovedSince(
                     f"Serial {code} ({ctx.items[item_id].code}) has moved since, {by}; "
-                    f"{ctx.subject} cannot change it.",
+                    f"{ctx.subject} cannot change it.{fix}",
                     serial=code, item=ctx.items[item_id].code, document=later.document if later else None))
             raise DocumentRefused(ctx.label, problems, doing=ctx.doing)
         ledger_ids = [lid for lid, _ in pairs]

@@ -233,6 +233,7 @@ def test_replace_and_delete_a_document(api):
     issue = api.post("/goods-issues", json=receipt(["A3"])).json()["number"]
     e = err(api.delete(f"/goods-receipts/{number}"), 409, "document_refused")
     assert e["problems"][0]["code"] == "moved_since" and issue in e["problems"][0]["message"]
+    assert e["problems"][0]["message"].endswith(f"Change or delete {issue} first.")  # what to do (the walk)
     err(api.delete(f"/goods-issues/{number}"), 404, "not_found")  # a receipt is not found among issues
     err(api.put(f"/goods-issues/{number}", json=receipt(["A1"])), 404, "not_found")
     assert api.delete(f"/goods-issues/{issue}").status_code == 204
