@@ -348,3 +348,18 @@ def test_a_serial_in_stock_is_reported_whatever_else_the_document_has(stock, tmp
     assert problem in [where(p) for p in problems]
     [held] = [p for p in problems if isinstance(p, SerialInStock)]
     assert where(held) == ("Serials", 3, "Serial") and "HELD-1" in held.message
+
+
+def test_a_sheet_named_almost_as_one_the_import_reads_is_said(stock, tmp_path):
+    """A misspelt `Documnets` was passed over without a word, so the Lines sheet's rows seemed to belong
+    to nothing (the second walk); a sheet named otherwise (notes) is still left alone."""
+    lines = [["Document", "Line", "Item", "Quantity"], ["D1", 1, "CABLE", 3]]
+    docs = [["Document", "Kind", "Date", "Warehouse"], ["D1", "receipt", "2026-03-02", "MAIN"]]
+    path = write_book(tmp_path / "misspelt.xlsx", {"Documnets": docs, "Lines": lines, "Notes": [["anything"]]})
+    with pytest.raises(FileRefused) as e:
+        import_file(path, "t")
+    assert "Sheet Documnets is not read" in str(e.value) and "rename it Documents" in str(e.value)
+    assert "Notes" not in str(e.value).split("has nothing to import:")[1]
+    path = write_book(tmp_path / "fine.xlsx", {"Documents": docs, "Lines": lines, "Notes": [["anything"]]})
+    assert len(import_file(path, "t").documents) == 1
+    assert Document.select().count() == 1

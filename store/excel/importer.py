@@ -11,6 +11,7 @@ ImportRefused lists them all and the transaction is rolled back: nothing is impo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -325,6 +326,7 @@ class _Import:
         self.book = book
         self.progress = progress
         self.problems: list[Refusal] = []
+        self.near_misses: list[str] = []  # sheets named almost as one the import reads (find_sheets)
         self.sheets: dict[str, _Sheet] = {}
         self.items: list[_Item] = []
         self.docs: dict[str, _Doc] = {}
@@ -352,15 +354,33 @@ class _Import:
                         f"Sheet {title} is {how}: its rows would be imported without anyone seeing them. Unhide it "
                         "(right-click a sheet tab, Unhide) and check it, or delete it, then import again.",
                         sheet=spec.name, field="sheet"))
+        known = [spec.name for spec in (ITEMS, DOCUMENTS, LINES, SERIALS)]
+        taken = {sheet.title for sheet in self.sheets.values()}
+        for title in self.book.sheet_names:
+            if title in taken:
+                continue
+            near = difflib.get_close_matches(header_key(title), [header_key(k) for k in known], n=1, cutoff=0.75)
+            if near:  # a sheet other than these is left alone (notes, a summary); one that looks meant is said
+                meant = next(k for k in known if header_key(k) == near[0])
+                message = (f"Sheet {title} is not read: the import reads Items, Documents, Lines and Serials. "
+                           f"If it is the {meant} sheet, rename it {meant}.")
+                if meant in self.sheets:
+                    self.problems.append(InvalidInput(message, sheet=title, field="sheet"))
+                else:
+                    self.near_misses.append(message)
         if "Items" not in self.sheets and "Documents" not in self.sheets:
+            if self.near_misses:
+                raise FileRefused(f"{self.book.name} has nothing to import: " + " ".join(self.near_misses),
+                                  field="sheet")
             raise FileRefused(
                 f"{self.book.name} has nothing to import: no sheet named Items or Documents (it has "
                 f"{', '.join(self.book.sheet_names) or 'no sheets'}). `serialstock template KIND FILE.xlsx` "
                 "writes a file in the layout.", field="file")
         for needed, by in (("Lines", "Documents"), ("Documents", "Lines"), ("Documents", "Serials")):
             if by in self.sheets and needed not in self.sheets:
-                self.problems.append(InvalidInput(f"Sheet {needed} is missing: a file with a {by} sheet needs it too.",
-                                                  sheet=needed))
+                hint = next((f" {m}" for m in self.near_misses if f"the {needed} sheet" in m), "")
+                self.problems.append(InvalidInput(f"Sheet {needed} is missing: a file with a {by} sheet needs it "
+                                                  f"too.{hint}", sheet=needed))
 
     def rows(self, sheet: _Sheet) -> Iterator[tuple[int, tuple]]:
         """The data rows of a sheet, after its header, which is read (and checked) before this returns."""
