@@ -43,7 +43,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "partners": ("office", "create, change or delete partners"),
     "warehouses": ("office", "create, change or delete warehouses"),
     "import": ("office", "import items and documents from Excel"),
-    "users": ("admin", "add, change or remove users"),
+    "users": ("admin", "manage users: add, change, remove or list them, or read the log of changes"),
     "tokens": ("admin", "make, list or revoke API tokens"),
     "settings": ("admin", "change settings"),
 }

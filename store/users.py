@@ -70,8 +70,9 @@ def add_user(name, role) -> UserInfo:
     name, role = _name(name), rights.check_role(role)
     first = not has_users()
     if first and role != "admin":
-        raise InvalidInput(f"The first user must be an admin, or nobody could add the others; add {name} "
-                           "with --role admin.", field="role")
+        raise InvalidInput(f"The first user must be an admin, or nobody could add the others: add an admin "
+                           f"first (yourself, say: `serialstock user add YOURNAME --role admin`), then {name}.",
+                           field="role")
     if not first:
         rights.require("users")
     if User.select().where(User.name == name).exists():
@@ -122,7 +123,8 @@ def remove_user(name) -> None:
 
 
 def list_users() -> list[UserInfo]:
-    """Every user, ordered by name."""
+    """Every user, ordered by name. Admins only (Forbidden otherwise), as every other user command."""
+    rights.require("users")
     return [UserInfo(u.name, u.role, u.created_at) for u in User.select().order_by(User.name)]
 
 

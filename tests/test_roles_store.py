@@ -73,6 +73,7 @@ SERVICES = {
     "set_role": ("users", lambda s: users.set_role("carol", "office")),
     "remove_user": ("users", lambda s: users.remove_user("carol")),
     "user_log": ("users", lambda s: users.audit_log()),
+    "list_users": ("users", lambda s: users.list_users()),
     "create_token": ("tokens", lambda s: tokens.create_token("portal", "floor")),
     "list_tokens": ("tokens", lambda s: tokens.list_tokens()),
     "revoke_token": ("tokens", lambda s: tokens.revoke_token("eshop")),
