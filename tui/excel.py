@@ -138,7 +138,7 @@ class FileJob(FormScreen[object]):
         head = str(exc).split("\n", 1)[0].rstrip(":")
         self.query_one(StatusLine).say(head, error=True)
         self.query_one("#problems", Plain).update("\n".join(f"{n}. {p}" for n, p in enumerate(problems, 1)))
-        self.query_one("#keys", Plain).update("Up/Down PgUp/PgDn: scroll  ^w: to a file  shift+Tab: file name  F10: again  Esc: close")
+        self.query_one("#keys", Plain).update("Up/Down PgUp/PgDn: scroll  ^w: to a file  F10: again  Esc: close")
         box.display = True
         box.can_focus = True
         self.query_one(ProgressBar).display = False  # its row goes to the problems (and it stops moving)

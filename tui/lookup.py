@@ -64,7 +64,8 @@ class LookupScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="lookup.back"),
         Binding("f5", "again", "Again", id="lookup.again"),
-        Binding("f6", "history", "History", id="lookup.history",
+        # not in the footer (a 20-column handheld keeps F1 there): the answer names it when it applies
+        Binding("f6", "history", "History", id="lookup.history", show=False,
                 tooltip="The whole history of the serial shown (the answer lists its latest 5 movements)"),
         # the answer scrolls while the scan field keeps the focus for the next scan
         Binding("down", "scroll(1)", "Scroll", show=False, id="lookup.down"),
