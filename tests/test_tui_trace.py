@@ -169,3 +169,21 @@ async def test_the_partner_filter_fits_a_handheld_takes_any_case_and_lists_partn
         assert app.screen is agenda, status_text(app.screen)
         assert [r.code for r in agenda.rows] == ["P1", "P2"]
         assert "from SUPP" in str(agenda.query_one("#title").content)
+
+
+def test_a_serial_written_off_by_a_stock_count_does_not_read_as_issued(stock):
+    """A serial missing at a count goes out by the count's stock adjustment; the lookup said `ISSUED from
+    MAIN`, which reads as a sale (the walk). It says written off, by which adjustment."""
+    from store.counts import open_count, post_count
+
+    save_document(DocumentIn("receipt", [LineIn("PHONE-X", 2, None, ["W1", "W2"])], date=dt.date(2026, 1, 5)),
+                  operator="t")
+    n = open_count("MAIN", ["PHONE-X"], operator="t").number
+    from store.counts import scan_serial
+
+    scan_serial(n, "W1", operator="t")
+    adj = post_count(n, operator="t")
+    text = describe_result(lookup("W2"))
+    assert "WRITTEN OFF from MAIN" in text and f"by {adj.number} (missing at a count)" in text
+    assert "ISSUED" not in text
+    assert "IN STOCK MAIN" in describe_result(lookup("W1"))

@@ -22,8 +22,14 @@ def describe_result(r: LookupResult) -> str:
     out: list[str] = []
     for s in r.serials:
         status = SerialStatus(s.status)  # its words in capitals, to stand out on a handheld
+        last = s.history[-1] if s.history else None
+        # out of stock by a stock count's adjustment: missing at the count, not sold
+        written_off = (status is SerialStatus.ISSUED and last is not None and last.kind == "adjustment"
+                       and last.direction < 0 and last.state == 0)
         if status is SerialStatus.IN_STOCK:
             state = f"{status.label.upper()} {s.warehouse}"
+        elif written_off:
+            state = f"WRITTEN OFF from {s.warehouse}"
         elif status is SerialStatus.ISSUED:
             state = f"{status.label.upper()} from {s.warehouse}"
         else:
@@ -34,7 +40,9 @@ def describe_result(r: LookupResult) -> str:
             out.append(f"From {s.received_from} {fmt_day(s.received_on)}")
         elif s.received_on:
             out.append(f"Received {fmt_day(s.received_on)}")
-        if s.issued_to:
+        if written_off:
+            out.append(f"Written off {fmt_day(last.date or last.at)} by {last.document} (missing at a count)")
+        elif s.issued_to:
             out.append(f"To {s.issued_to} {fmt_day(s.issued_on)}")
         elif s.issued_on:
             out.append(f"Issued {fmt_day(s.issued_on)}")
